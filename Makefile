@@ -23,9 +23,8 @@ S := tools/scripts
 
 all: modules tools
 
-help:
-	@sed -n '/^## /s/^## //p' README.md | head -0; \
-	 grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s '	'
+help: ## this list
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:[^#]*## /\t/' | expand -t 18
 
 toolchain: ## the Debian trixie build root with clang/LLVM, Rust, QEMU, virtme-ng
 	@$(S)/toolchain.sh

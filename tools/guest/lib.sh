@@ -1,0 +1,27 @@
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by the in-guest tests.
+set -eu
+
+fail() {
+	echo "FAIL: $*" >&2
+	exit 1
+}
+
+# need_disk VAR: the disk a test needs, or a loud failure naming what is missing.
+need_disk() {
+	eval "dev=\${$1:-}"
+	[ -n "$dev" ] && [ -b "$dev" ] || fail "$1 is not set or not a block device: the VM lacks that disk (see setup.sh)"
+	echo "$dev"
+}
+
+# module_path NAME: the project's module NAME.ko, wherever Kbuild put it.
+module_path() {
+	p=$(find "$BOUNCEFS_MODULES" -name "$1.ko" | head -n 1)
+	[ -n "$p" ] || fail "$1.ko not found under $BOUNCEFS_MODULES: run 'make modules'"
+	echo "$p"
+}
+
+# sysblock DEV: /sys/block entry of /dev/DEV.
+sysblock() {
+	echo "/sys/block/${1##*/}"
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+# vm.sh check|demo|shell: boot the test kernel with virtme-ng under TCG.
+#
+# The guest runs on the build root (shared read-only by virtme-ng), with
+# /build/vm writable. Disks attached:
+#   - a QEMU NVMe namespace with protection information (ms=8, pi=1)
+#   - a plain virtio-blk disk (serial bouncefs-plain)
+#   - scsi_debug with dif=1 dix=1, loaded inside the guest by setup.sh
+# KVM is never used: it is not usable on the machines this project runs on.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+need_root vm
+
+mode=${1:-}
+case "$mode" in check | demo | shell) ;; *) die vm "usage: vm.sh check|demo|shell" ;; esac
+[ -f "$TREE/arch/x86/boot/bzImage" ] || die vm "no built kernel: run 'make kernel'."
+
+IN_VM=$IN_BUILD/vm
+VM=$ROOT$IN_VM
+# Guest memory: KASAN's shadow takes an eighth; 2 GiB leaves room for the disks' page cache.
+VM_MEMORY=${VM_MEMORY:-2G}
+VM_CPUS=${VM_CPUS:-2}
+# A hung guest must end the run, not CI's clock.
+VM_TIMEOUT=${VM_TIMEOUT:-2400}
+DISK_MB=512
+
+mkdir -p "$VM/logs"
+rm -rf "$VM/guest" "$VM/logs"/*
+cp -r "$SRC_DIR/tools/guest" "$VM/guest"
+# Fresh disks for every run: tests write to them.
+for disk in nvme-pi plain; do
+	rm -f "$VM/$disk.img"
+	truncate -s ${DISK_MB}M "$VM/$disk.img"
+done
+# An interactive shell in the guest gets the same set-up as the suite.
+cat >"$ROOT/root/.bashrc" <<'RC'
+# Written by bouncefs' tools/scripts/vm.sh: inside the VM, set up disks and paths.
+if grep -q virtme /proc/cmdline 2>/dev/null && [ -z "${BOUNCEFS_DEV_PLAIN+set}" ]; then
+	. /build/vm/guest/setup.sh
+fi
+RC
+
+qemu_opts="-drive file=$IN_VM/nvme-pi.img,if=none,id=nvpi,format=raw"
+qemu_opts+=" -device nvme,serial=bouncefs-nvme-pi,id=nvme0"
+qemu_opts+=" -device nvme-ns,drive=nvpi,bus=nvme0,nsid=1,ms=8,pi=1"
+qemu_opts+=" -drive file=$IN_VM/plain.img,if=none,id=plain,format=raw"
+qemu_opts+=" -device virtio-blk-pci,drive=plain,serial=bouncefs-plain"
+
+vng_cmd=(vng --disable-kvm --cpus "$VM_CPUS" --memory "$VM_MEMORY" --rwdir "$IN_VM"
+	--qemu-opts "$qemu_opts")
+log=$BOUNCEFS_CACHE/vm-$mode.log
+
+case "$mode" in
+shell)
+	info "interactive VM: the disks are set up by /build/vm/guest/setup.sh (sourced by root's .bashrc); leave with 'exit' or Ctrl-D"
+	exec "$SRC_DIR/tools/scripts/in-root.sh" sh -c "cd $IN_TREE && exec ${vng_cmd[*]@Q}"
+	;;
+check)
+	step "boot the test kernel and run the in-guest suite" "1-3 min under TCG with KASAN"
+	guest_cmd="TESTS='${TESTS:-}' $IN_VM/guest/run.sh check"
+	;;
+demo)
+	step "boot the test kernel and run the demo" "1 min under TCG with KASAN"
+	guest_cmd="$IN_VM/guest/run.sh demo"
+	;;
+esac
+
+# QEMU reopens its stdout: log through a pipe, never a redirection.
+set +o errexit
+timeout --foreground -k 10 "$VM_TIMEOUT" "$SRC_DIR/tools/scripts/in-root.sh" sh -c \
+	"cd $IN_TREE && exec ${vng_cmd[*]@Q} --exec ${guest_cmd@Q}" 2>&1 </dev/null | tee "$log"
+status=${PIPESTATUS[0]}
+set -o errexit
+cp -r "$VM/logs" "$BOUNCEFS_CACHE/vm-logs" 2>/dev/null || true
+case $status in
+0) step_done ;;
+124) die vm "the VM did not finish within ${VM_TIMEOUT}s (log: $log); a hung guest or a stuck test." ;;
+*) exit "$status" ;;
+esac
