@@ -19,7 +19,7 @@ export TESTS
 S := tools/scripts
 
 .PHONY: all toolchain kernel kernel-config kernel-pristine overlay modules tools \
-	check host-check vm-check demo shell rustdoc clippy clean kernel-clean distclean help
+	check host-check vm-check demo shell rustdoc clippy fmt fmt-check clean kernel-clean distclean help
 
 all: modules tools
 
@@ -68,11 +68,23 @@ rustdoc: kernel ## the kernel crate's documentation, with the project's addition
 clippy: kernel ## the kernel crate and the modules under CLIPPY=1
 	@$(S)/build.sh clippy
 
+fmt: kernel-config ## rustfmt the project's Rust (the kernel's settings for rust/ and samples/)
+	@$(S)/build.sh fmt
+
+fmt-check: kernel-config ## fail if 'make fmt' would change anything
+	@$(S)/build.sh fmt-check
+
 clean: ## remove module and tool outputs, VM images and logs (keeps root and kernel)
 	@$(S)/build.sh clean
 
 kernel-clean: ## 'make clean' in the kernel tree (keeps its .config)
 	@$(S)/build.sh kernel-clean
 
-distclean: ## remove the whole cache: build root, kernel package and tree
+distfmt: kernel-config ## rustfmt the project's Rust (the kernel's settings for rust/ and samples/)
+	@$(S)/build.sh fmt
+
+fmt-check: kernel-config ## fail if 'make fmt' would change anything
+	@$(S)/build.sh fmt-check
+
+clean: ## remove the whole cache: build root, kernel package and tree
 	@$(S)/build.sh distclean

@@ -30,9 +30,15 @@ pub enum Type {
 impl Type {
     /// Decodes a `struct iomap`'s `type` field.
     pub fn from_raw(raw: u16) -> Option<Self> {
-        [Self::Hole, Self::Delalloc, Self::Mapped, Self::Unwritten, Self::Inline]
-            .into_iter()
-            .find(|t| *t as u16 == raw)
+        [
+            Self::Hole,
+            Self::Delalloc,
+            Self::Mapped,
+            Self::Unwritten,
+            Self::Inline,
+        ]
+        .into_iter()
+        .find(|t| *t as u16 == raw)
     }
 }
 
@@ -260,16 +266,27 @@ mod tests {
 
     #[test]
     fn flag_sets_compose() {
-        let f = DioFlags::empty().with_if(true, DioFlags::BOUNCE).with_if(false, DioFlags::PARTIAL);
+        let f = DioFlags::empty()
+            .with_if(true, DioFlags::BOUNCE)
+            .with_if(false, DioFlags::PARTIAL);
         assert!(f.contains(DioFlags::BOUNCE));
         assert!(!f.contains(DioFlags::PARTIAL));
         assert_eq!((DioFlags::BOUNCE | DioFlags::FORCE_WAIT).as_raw(), 0b1_0001);
-        assert!(IterFlags::from_raw(bindings::IOMAP_WRITE | bindings::IOMAP_DIRECT).contains(IterFlags::DIRECT));
+        assert!(
+            IterFlags::from_raw(bindings::IOMAP_WRITE | bindings::IOMAP_DIRECT)
+                .contains(IterFlags::DIRECT)
+        );
     }
 
     #[test]
     fn types_round_trip() {
-        for t in [Type::Hole, Type::Delalloc, Type::Mapped, Type::Unwritten, Type::Inline] {
+        for t in [
+            Type::Hole,
+            Type::Delalloc,
+            Type::Mapped,
+            Type::Unwritten,
+            Type::Inline,
+        ] {
             assert_eq!(Type::from_raw(t as u16), Some(t));
         }
         assert_eq!(Type::Mapped as u32, bindings::IOMAP_MAPPED);

@@ -6,6 +6,7 @@
 #   host-check   cargo test for the tools
 #   rustdoc      make rustdoc in the kernel tree
 #   clippy       the kernel crate and the modules with CLIPPY=1
+#   fmt          rustfmt rust/, samples/ (kernel settings) and tools/ (fmt-check: only check)
 #   clean        module and tool outputs, VM images and logs
 #   kernel-clean make clean in the kernel tree (keeps .config)
 #   distclean    the whole cache
@@ -51,6 +52,15 @@ clippy)
 		die clippy "clippy reported the findings above (log: $BOUNCEFS_CACHE/clippy.log)."
 	fi
 	info "clippy: no findings"
+	;;
+fmt | fmt-check)
+	# The kernel's own rustfmt settings for rust/ and samples/, cargo fmt for tools/.
+	need_root "$1"
+	check=$([ "$1" = fmt-check ] && echo --check || true)
+	"$IN_ROOT" sh -c "cd $IN_SRC && find rust samples -name '*.rs' -print0 |
+		xargs -0 rustfmt $check --edition 2021 --config-path $IN_TREE/.rustfmt.toml &&
+		cd tools && cargo fmt --all -- $check" ||
+		die "$1" "formatting differs from rustfmt's (run 'make fmt')."
 	;;
 clean)
 	rm -rf "$ROOT$IN_MODULES" "$ROOT$IN_TARGET" "$ROOT$IN_BUILD/vm"

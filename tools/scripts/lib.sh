@@ -22,8 +22,8 @@ IN_MODULES=$IN_BUILD/modules
 IN_TARGET=$IN_BUILD/target
 TREE=$ROOT$IN_TREE
 
-# Bump when the package list or the root's set-up changes: the root is then
-# completed again (apt-get install is idempotent).
+# Bump when the root's set-up changes in a way the package lists do not show; a
+# change of either completes the root again (apt-get install is idempotent).
 TOOLCHAIN_REVISION=3
 SUITE=trixie
 MIRROR=${BOUNCEFS_MIRROR:-http://deb.debian.org/debian}

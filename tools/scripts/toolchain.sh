@@ -17,8 +17,10 @@ GUEST_PACKAGES="qemu-system-x86 virtiofsd udev util-linux e2fsprogs xfsprogs
 	fio procps iproute2 psmisc kmod busybox nvme-cli sg3-utils strace
 	diffutils findutils gawk"
 
+# The root is complete when it was made from exactly this recipe.
+recipe=$(echo "$TOOLCHAIN_REVISION $SUITE $VIRTME_NG_VERSION" $BUILD_PACKAGES $GUEST_PACKAGES | sha256sum | cut -d' ' -f1)
 stamp=$ROOT/.bouncefs-toolchain
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$TOOLCHAIN_REVISION" ]; then
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$recipe" ]; then
 	info "build root up to date ($ROOT)"
 	exit 0
 fi
@@ -78,4 +80,4 @@ mkdir -p "$ROOT$IN_BUILD"
 	dpkg-query -W -f "\${Package} \${Version}\n" clang lld rustc bindgen qemu-system-x86 virtiofsd fio xfsprogs
 	echo "virtme-ng $(/opt/virtme-ng/bin/vng --version 2>&1 | tail -n1)"
 ' | tee "$ROOT$IN_BUILD/toolchain-versions.txt" | sed 's/^/    /' >&2
-echo "$TOOLCHAIN_REVISION" >"$stamp"
+echo "$recipe" >"$stamp"

@@ -187,8 +187,7 @@ impl Bio {
         if self.operation() != operation || cloned || raw.bi_iter.bi_size != 0 {
             return Err(EINVAL);
         }
-        if raw.bi_vcnt >= raw.bi_max_vecs || (operation == Operation::Read && raw.bi_max_vecs < 2)
-        {
+        if raw.bi_vcnt >= raw.bi_max_vecs || (operation == Operation::Read && raw.bi_max_vecs < 2) {
             return Err(EINVAL);
         }
         Ok(())
@@ -208,19 +207,8 @@ impl Bio {
         maxlen: usize,
         minsize: usize,
     ) -> Result<Bounced<'data>> {
-        this.check_bounceable(Operation::Write)?;
-        if !minsize.is_power_of_two() {
-            return Err(EINVAL);
-        }
-        // SAFETY: The bio is an empty write bio we hold, the iterator is valid for reads.
-        to_result(unsafe {
-            bindings::bio_iov_iter_bounce(this.as_raw(), src.as_raw(), maxlen, minsize)
-        })?;
-        Ok(Bounced {
-            bio: this,
-            mark_dirty: false,
-            _data: PhantomData,
-        })
+        // SAFETY: `src` is valid for reads for `'data`.
+        unsafe { Self::bounce(this, src, maxlen, minsize) }
     }
 
     /// Prepares a read bio that lands in a bounce buffer and is copied to up to `maxlen` bytes
@@ -236,17 +224,34 @@ impl Bio {
         maxlen: usize,
         minsize: usize,
     ) -> Result<Bounced<'data>> {
-        this.check_bounceable(Operation::Read)?;
+        // SAFETY: `dst` is valid for writes for `'data`.
+        unsafe { Self::bounce(this, dst, maxlen, minsize) }
+    }
+
+    /// Checks the bio and calls `bio_iov_iter_bounce()` in the iterator's direction.
+    ///
+    /// # Safety
+    ///
+    /// The memory `iter` describes must stay valid, for reads if it is a source and for
+    /// writes if it is a destination, for `'data`.
+    unsafe fn bounce<'data, I: BounceIter>(
+        this: ARef<Self>,
+        iter: &mut I,
+        maxlen: usize,
+        minsize: usize,
+    ) -> Result<Bounced<'data>> {
+        this.check_bounceable(I::OPERATION)?;
         if !minsize.is_power_of_two() {
             return Err(EINVAL);
         }
-        // SAFETY: `dst` is a valid iterator.
-        let mark_dirty = unsafe { bindings::user_backed_iter(dst.as_raw()) };
-        // SAFETY: The bio is an empty read bio we hold, the iterator is valid for writes for
-        // `'data`, which the returned object carries.
-        to_result(unsafe {
-            bindings::bio_iov_iter_bounce(this.as_raw(), dst.as_raw(), maxlen, minsize)
-        })?;
+        let raw = iter.as_raw_iter();
+        // Pages of user memory a read fills are dirtied by the copy back.
+        // SAFETY: `raw` is a valid iterator.
+        let mark_dirty =
+            I::OPERATION == Operation::Read && unsafe { bindings::user_backed_iter(raw) };
+        // SAFETY: The bio is an empty, uncloned bio in the iterator's direction that we hold;
+        // the caller guarantees the iterator's memory for `'data`, which the result carries.
+        to_result(unsafe { bindings::bio_iov_iter_bounce(this.as_raw(), raw, maxlen, minsize) })?;
         Ok(Bounced {
             bio: this,
             mark_dirty,
@@ -317,10 +322,11 @@ impl<'data> Bounced<'data> {
             _ => self.bio.segments(),
         };
         for i in 0..usize::from(count) {
-            // SAFETY: `i < count <= bi_vcnt`, so the vector entry is initialised; bounce pages
-            // come from `folio_alloc_greedy(GFP_KERNEL)`, so they are in the direct map and
-            // `bvec_virt` is their address. By the type invariant the bio is set up and ours
-            // and not in flight, so nobody else accesses these bytes while we hold `&mut self`.
+            // The bio is set up, ours and not in flight (type invariant), so while we hold
+            // `&mut self` nobody else touches its vector or bounce pages, which come from
+            // `folio_alloc_greedy(GFP_KERNEL)` and so are in the direct map.
+            // SAFETY: `i < count <= bi_vcnt`: an initialised entry, whose `bv_len` bytes at
+            // `bvec_virt` are ours (see above).
             let segment = unsafe {
                 let bvec = (*raw).bi_io_vec.add(i);
                 core::slice::from_raw_parts_mut(
@@ -339,7 +345,11 @@ impl<'data> Bounced<'data> {
         // SAFETY: By the type invariant the bio is set up and not yet unbounced; `this` is not
         // dropped, so it is unbounced once.
         unsafe {
-            bindings::bio_iov_iter_unbounce(this.bio.as_raw(), !succeeded, this.mark_dirty && succeeded)
+            bindings::bio_iov_iter_unbounce(
+                this.bio.as_raw(),
+                !succeeded,
+                this.mark_dirty && succeeded,
+            )
         };
         // SAFETY: `this.bio` is read once and `this` is never used or dropped again.
         unsafe { core::ptr::read(&this.bio) }
@@ -383,7 +393,7 @@ mod tests {
     #[test]
     fn write_bounce_copies_and_advances() -> Result {
         let mut data = pattern(LEN, 7)?;
-        let expected = data.clone();
+        let expected = pattern(LEN, 7)?;
         // SAFETY: All-zero is a valid `kvec`.
         let mut kvec: bindings::kvec = unsafe { core::mem::zeroed() };
         let mut raw_iter = kvec_iter(&mut data, &mut kvec, bindings::ITER_SOURCE);
@@ -438,13 +448,15 @@ mod tests {
                 off += seg.len();
             });
             assert_eq!(off, size);
-            assert!(data.iter().all(|&b| b == 0), "data reached the caller before unbounce");
+            // Nothing reaches the caller before unbounce.
+            assert!(data.iter().all(|&b| b == 0));
 
             bounced.unbounce(succeeded);
             if succeeded {
                 assert_eq!(&data[..], &device[..]);
             } else {
-                assert!(data.iter().all(|&b| b == 0), "a failed read copied data");
+                // A failed read copies nothing.
+                assert!(data.iter().all(|&b| b == 0));
             }
         }
         Ok(())
@@ -476,7 +488,9 @@ mod tests {
                 bindings::ITER_DEST
             };
             // SAFETY: `kvecs` describe the live buffers of `bufs`.
-            unsafe { bindings::iov_iter_kvec(&mut raw_iter, dir, kvecs.as_ptr(), kvecs.len(), 8 * 512) };
+            unsafe {
+                bindings::iov_iter_kvec(&mut raw_iter, dir, kvecs.as_ptr(), kvecs.len(), 8 * 512)
+            };
             let (nr_vecs, bounced) = if op.is_write() {
                 // SAFETY: A valid source iterator, used only through this reference.
                 let src = unsafe { IovIterSource::from_raw(&mut raw_iter) };
@@ -522,7 +536,10 @@ mod tests {
     fn operations_match_the_c_constants() {
         assert_eq!(Operation::Read.as_raw(), bindings::req_op_REQ_OP_READ);
         assert_eq!(Operation::Write.as_raw(), bindings::req_op_REQ_OP_WRITE);
-        assert_eq!(Operation::from_opf(bindings::req_op_REQ_OP_WRITE | bindings::REQ_SYNC), Operation::Write);
+        assert_eq!(
+            Operation::from_opf(bindings::req_op_REQ_OP_WRITE | bindings::REQ_SYNC),
+            Operation::Write
+        );
         assert!(Operation::Write.is_write() && !Operation::Read.is_write());
         assert_eq!(MAX_VECS, 256);
     }

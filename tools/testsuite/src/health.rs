@@ -22,11 +22,17 @@ const PREFIXES: &[(&str, &str)] = &[
     ("WARNING: suspicious RCU usage", "lockdep report"),
     ("WARNING: bad unlock balance", "lockdep report"),
     ("WARNING: held lock freed", "lockdep report"),
-    ("WARNING: lock held when returning to user space", "lockdep report"),
+    (
+        "WARNING: lock held when returning to user space",
+        "lockdep report",
+    ),
     ("WARNING:", "kernel warning"),
     ("BUG: KASAN:", "KASAN report"),
     ("BUG: KFENCE:", "KFENCE report"),
-    ("BUG: sleeping function called from invalid context", "atomic-sleep report"),
+    (
+        "BUG: sleeping function called from invalid context",
+        "atomic-sleep report",
+    ),
     ("BUG:", "kernel BUG"),
     ("INFO: task ", "hung task"),
     ("INFO: possible", "lockdep report"),
@@ -45,7 +51,10 @@ const FRAGMENTS: &[(&str, &str)] = &[
     ("panicked at", "Rust panic"),
     ("list_add corruption", "list corruption"),
     ("list_del corruption", "list corruption"),
-    ("==================================================================", "KASAN/KFENCE report"),
+    (
+        "==================================================================",
+        "KASAN/KFENCE report",
+    ),
     ("Call Trace:", "stack trace"),
 ];
 
@@ -56,7 +65,11 @@ pub fn classify(line: &str) -> Option<&'static str> {
     PREFIXES
         .iter()
         .find(|(prefix, _)| text.starts_with(prefix))
-        .or_else(|| FRAGMENTS.iter().find(|(fragment, _)| text.contains(fragment)))
+        .or_else(|| {
+            FRAGMENTS
+                .iter()
+                .find(|(fragment, _)| text.contains(fragment))
+        })
         .map(|&(_, kind)| kind)
 }
 
@@ -80,18 +93,48 @@ mod tests {
     #[test]
     fn reports_are_recognised() {
         let cases = [
-            ("BUG: KASAN: slab-use-after-free in bouncefs_end_io+0x1c/0x40", "KASAN report"),
-            ("BUG: KFENCE: out-of-bounds read in test_kmalloc+0x4f/0x90", "KFENCE report"),
-            ("WARNING: CPU: 1 PID: 87 at fs/iomap/direct-io.c:520 iomap_dio_rw+0x5d/0x80", "kernel warning"),
-            ("WARNING: possible circular locking dependency detected", "lockdep report"),
+            (
+                "BUG: KASAN: slab-use-after-free in bouncefs_end_io+0x1c/0x40",
+                "KASAN report",
+            ),
+            (
+                "BUG: KFENCE: out-of-bounds read in test_kmalloc+0x4f/0x90",
+                "KFENCE report",
+            ),
+            (
+                "WARNING: CPU: 1 PID: 87 at fs/iomap/direct-io.c:520 iomap_dio_rw+0x5d/0x80",
+                "kernel warning",
+            ),
+            (
+                "WARNING: possible circular locking dependency detected",
+                "lockdep report",
+            ),
             ("WARNING: suspicious RCU usage", "lockdep report"),
-            ("BUG: sleeping function called from invalid context at mm/slub.c:4130", "atomic-sleep report"),
-            ("BUG: unable to handle page fault for address: ffffc90000ebf000", "kernel BUG"),
-            ("Oops: general protection fault, probably for non-canonical address", "oops"),
-            ("rust_kernel: panicked at samples/rust/bouncefs/super.rs:42:9:", "Rust panic"),
+            (
+                "BUG: sleeping function called from invalid context at mm/slub.c:4130",
+                "atomic-sleep report",
+            ),
+            (
+                "BUG: unable to handle page fault for address: ffffc90000ebf000",
+                "kernel BUG",
+            ),
+            (
+                "Oops: general protection fault, probably for non-canonical address",
+                "oops",
+            ),
+            (
+                "rust_kernel: panicked at samples/rust/bouncefs/super.rs:42:9:",
+                "Rust panic",
+            ),
             ("kernel BUG at lib/list_debug.c:62!", "kernel BUG"),
-            ("list_del corruption. next->prev should be ffff888003b0e4a0", "list corruption"),
-            ("INFO: task kworker/u4:1:33 blocked for more than 120 seconds.", "hung task"),
+            (
+                "list_del corruption. next->prev should be ffff888003b0e4a0",
+                "list corruption",
+            ),
+            (
+                "INFO: task kworker/u4:1:33 blocked for more than 120 seconds.",
+                "hung task",
+            ),
             ("refcount_t: underflow; use-after-free.", "refcount error"),
             ("Call Trace:", "stack trace"),
         ];

@@ -62,7 +62,6 @@ impl Kmsg {
             .open("/dev/kmsg")?;
         Ok(Self { file })
     }
-
 }
 
 impl KernelLog for Kmsg {
@@ -89,7 +88,9 @@ impl KernelLog for Kmsg {
 
     fn mark(&mut self, line: &str) {
         // Best effort: a log without markers is still a log.
-        let _ = self.file.write_all(format!("bouncefs-tests: {line}\n").as_bytes());
+        let _ = self
+            .file
+            .write_all(format!("bouncefs-tests: {line}\n").as_bytes());
     }
 }
 
@@ -99,7 +100,8 @@ mod tests {
 
     #[test]
     fn records_are_parsed() {
-        let r = parse_record("4,1234,5678901,-;WARNING: CPU: 0 PID: 1 at x.c:1 f+0x0/0x1\n").unwrap();
+        let r =
+            parse_record("4,1234,5678901,-;WARNING: CPU: 0 PID: 1 at x.c:1 f+0x0/0x1\n").unwrap();
         assert_eq!(r.level, 4);
         assert_eq!(r.seq, 1234);
         assert_eq!(r.text, "WARNING: CPU: 0 PID: 1 at x.c:1 f+0x0/0x1");

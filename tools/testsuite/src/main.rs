@@ -38,11 +38,18 @@ fn parse_args() -> Result<Options, String> {
         match arg.as_str() {
             "--log-dir" => log_dir = PathBuf::from(value("--log-dir")?),
             "--only" => {
-                let names: Vec<String> = value("--only")?.split_whitespace().map(String::from).collect();
+                let names: Vec<String> = value("--only")?
+                    .split_whitespace()
+                    .map(String::from)
+                    .collect();
                 only = (!names.is_empty()).then_some(names);
             }
             "--kunit-required" => {
-                kunit_required = value("--kunit-required")?.split(',').filter(|s| !s.is_empty()).map(String::from).collect()
+                kunit_required = value("--kunit-required")?
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(String::from)
+                    .collect()
             }
             a if a.starts_with('-') => return Err(format!("unknown option {a}")),
             a => tests_dir = Some(PathBuf::from(a)),
@@ -73,11 +80,18 @@ fn main() -> ExitCode {
         Ok(opts) => opts,
         Err(why) => return usage(&why),
     };
-    let selected = |name: &str| opts.only.as_ref().is_none_or(|only| only.iter().any(|n| n == name));
+    let selected = |name: &str| {
+        opts.only
+            .as_ref()
+            .is_none_or(|only| only.iter().any(|n| n == name))
+    };
     let (mut passed, mut failed) = (0, 0);
 
     if let Err(e) = std::fs::create_dir_all(&opts.log_dir) {
-        eprintln!("bouncefs-tests: cannot create {}: {e}", opts.log_dir.display());
+        eprintln!(
+            "bouncefs-tests: cannot create {}: {e}",
+            opts.log_dir.display()
+        );
         return ExitCode::from(2);
     }
     let scripts = match runner::scripts(&opts.tests_dir) {
@@ -109,7 +123,7 @@ fn main() -> ExitCode {
     };
     // Read the boot log even when `boot` is not selected, so that it is not charged to the
     // first test.
-    let boot = runner::check_boot(&mut kmsg);
+    let boot = runner::check_boot(&mut kmsg, &opts.log_dir);
     if selected("boot") {
         report(&boot, &mut passed, &mut failed);
     }

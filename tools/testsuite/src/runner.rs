@@ -61,9 +61,13 @@ pub struct Script {
 
 /// Derives a test name from a file name: `10-bdev-report.sh` -> `bdev-report`.
 pub fn script_name(file_name: &str) -> String {
-    let stem = file_name.rsplit_once('.').map_or(file_name, |(stem, _)| stem);
+    let stem = file_name
+        .rsplit_once('.')
+        .map_or(file_name, |(stem, _)| stem);
     match stem.split_once('-') {
-        Some((order, rest)) if !order.is_empty() && order.bytes().all(|b| b.is_ascii_digit()) => rest.to_string(),
+        Some((order, rest)) if !order.is_empty() && order.bytes().all(|b| b.is_ascii_digit()) => {
+            rest.to_string()
+        }
         _ => stem.to_string(),
     }
 }
@@ -87,8 +91,12 @@ pub fn scripts(dir: &Path) -> std::io::Result<Vec<Script>> {
     Ok(files
         .into_iter()
         .map(|path| {
-            let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let timeout = std::fs::read_to_string(&path).map_or(DEFAULT_TIMEOUT, |t| script_timeout(&t));
+            let file_name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let timeout =
+                std::fs::read_to_string(&path).map_or(DEFAULT_TIMEOUT, |t| script_timeout(&t));
             Script {
                 name: script_name(&file_name),
                 path,
@@ -99,7 +107,27 @@ pub fn scripts(dir: &Path) -> std::io::Result<Vec<Script>> {
 }
 
 fn splat_details(splats: &[Splat]) -> Vec<String> {
-    splats.iter().map(|s| format!("dmesg: [{}] {}", s.kind, s.line)).collect()
+    splats
+        .iter()
+        .map(|s| format!("dmesg: [{}] {}", s.kind, s.line))
+        .collect()
+}
+
+/// Keeps what the kernel logged during a test beside the test's output, so a failure can be
+/// read in full (`NAME.dmesg`); returns a line pointing there when there is something to read.
+fn save_kernel_log(
+    log_dir: &Path,
+    name: &str,
+    records: &[crate::kmsg::Record],
+    splats: &[Splat],
+) -> Option<String> {
+    let path = log_dir.join(format!("{}.dmesg", name.replace('/', "_")));
+    let text: String = records
+        .iter()
+        .map(|r| format!("<{}>[{}] {}\n", r.level, r.seq, r.text))
+        .collect();
+    let saved = std::fs::write(&path, text).is_ok();
+    (saved && !splats.is_empty()).then(|| format!("full kernel log: {}", path.display()))
 }
 
 fn splat_failure(splats: &[Splat]) -> Option<String> {
@@ -107,14 +135,21 @@ fn splat_failure(splats: &[Splat]) -> Option<String> {
 }
 
 /// The boot itself: nothing the kernel logged before the suite started may be a splat.
-pub fn check_boot(kmsg: &mut dyn KernelLog) -> Outcome {
+pub fn check_boot(kmsg: &mut dyn KernelLog, log_dir: &Path) -> Outcome {
     let start = Instant::now();
     match kmsg.read_new() {
         Ok(records) => {
             let splats = health::splats(records.iter().map(|r| r.text.as_str()));
-            Outcome::new("boot", splat_failure(&splats), start.elapsed(), splat_details(&splats))
+            let mut details = splat_details(&splats);
+            details.extend(save_kernel_log(log_dir, "boot", &records, &splats));
+            Outcome::new("boot", splat_failure(&splats), start.elapsed(), details)
         }
-        Err(e) => Outcome::new("boot", Some(format!("cannot read /dev/kmsg: {e}")), start.elapsed(), vec![]),
+        Err(e) => Outcome::new(
+            "boot",
+            Some(format!("cannot read /dev/kmsg: {e}")),
+            start.elapsed(),
+            vec![],
+        ),
     }
 }
 
@@ -124,27 +159,49 @@ pub fn check_kunit(dir: &Path, required: &[&str]) -> Vec<Outcome> {
     let suites = match ktap::read_suites(dir) {
         Ok(suites) => suites,
         Err(e) => {
-            let why = format!("cannot read {}: {e} (CONFIG_KUNIT_DEBUGFS, debugfs mounted?)", dir.display());
+            let why = format!(
+                "cannot read {}: {e} (CONFIG_KUNIT_DEBUGFS, debugfs mounted?)",
+                dir.display()
+            );
             return vec![Outcome::new("kunit", Some(why), start.elapsed(), vec![])];
         }
     };
     let mut outcomes: Vec<Outcome> = required
         .iter()
         .filter(|name| !suites.iter().any(|s| s.name == **name))
-        .map(|name| Outcome::new(&format!("kunit/{name}"), Some("suite did not run".into()), start.elapsed(), vec![]))
+        .map(|name| {
+            Outcome::new(
+                &format!("kunit/{name}"),
+                Some("suite did not run".into()),
+                start.elapsed(),
+                vec![],
+            )
+        })
         .collect();
     for suite in suites {
-        let summary = format!("{} passed, {} failed, {} skipped", suite.passed, suite.failed.len(), suite.skipped);
+        let summary = format!(
+            "{} passed, {} failed, {} skipped",
+            suite.passed,
+            suite.failed.len(),
+            suite.skipped
+        );
         let failure = if !suite.failed.is_empty() {
             Some(format!("{summary}: {}", suite.failed.join(", ")))
         } else if !suite.ok {
-            Some(format!("{summary}; the suite reported failure or did not finish"))
+            Some(format!(
+                "{summary}; the suite reported failure or did not finish"
+            ))
         } else if suite.passed == 0 {
             Some(format!("{summary}; no case ran"))
         } else {
             None
         };
-        let mut outcome = Outcome::new(&format!("kunit/{}", suite.name), failure, start.elapsed(), vec![]);
+        let mut outcome = Outcome::new(
+            &format!("kunit/{}", suite.name),
+            failure,
+            start.elapsed(),
+            vec![],
+        );
         if outcome.failure.is_none() {
             outcome.name = format!("kunit/{} [{summary}]", suite.name);
         }
@@ -156,7 +213,10 @@ pub fn check_kunit(dir: &Path, required: &[&str]) -> Vec<Outcome> {
 fn tail(path: &Path, lines: usize) -> Vec<String> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].iter().map(|l| format!("| {l}")).collect()
+    all[all.len().saturating_sub(lines)..]
+        .iter()
+        .map(|l| format!("| {l}"))
+        .collect()
 }
 
 /// Runs one script with its output in `log_dir/NAME.log`, then checks the kernel log.
@@ -165,7 +225,12 @@ pub fn run_script(script: &Script, log_dir: &Path, kmsg: &mut dyn KernelLog) -> 
     let log_path = log_dir.join(format!("{}.log", script.name));
     // Records logged before the test are not the test's.
     if let Err(e) = kmsg.read_new() {
-        return Outcome::new(&script.name, Some(format!("cannot read /dev/kmsg: {e}")), start.elapsed(), vec![]);
+        return Outcome::new(
+            &script.name,
+            Some(format!("cannot read /dev/kmsg: {e}")),
+            start.elapsed(),
+            vec![],
+        );
     }
     kmsg.mark(&format!("start {}", script.name));
     let status = File::create(&log_path).and_then(|log| {
@@ -184,7 +249,9 @@ pub fn run_script(script: &Script, log_dir: &Path, kmsg: &mut dyn KernelLog) -> 
             }
             if Instant::now() >= deadline {
                 // The whole process group: a test's helpers must not outlive it.
-                let _ = Command::new("kill").args(["-KILL", "--", &format!("-{}", child.id())]).status();
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{}", child.id())])
+                    .status();
                 let _ = child.wait();
                 return Ok(None);
             }
@@ -192,19 +259,29 @@ pub fn run_script(script: &Script, log_dir: &Path, kmsg: &mut dyn KernelLog) -> 
         }
     });
     kmsg.mark(&format!("end {}", script.name));
-    let splats = match kmsg.read_new() {
-        Ok(records) => health::splats(records.iter().map(|r| r.text.as_str())),
-        Err(e) => vec![Splat {
-            kind: "unreadable kernel log",
-            line: e.to_string(),
-        }],
+    let (records, splats) = match kmsg.read_new() {
+        Ok(records) => {
+            let splats = health::splats(records.iter().map(|r| r.text.as_str()));
+            (records, splats)
+        }
+        Err(e) => (
+            vec![],
+            vec![Splat {
+                kind: "unreadable kernel log",
+                line: e.to_string(),
+            }],
+        ),
     };
     let mut details = tail(&log_path, 15);
     details.extend(splat_details(&splats));
+    details.extend(save_kernel_log(log_dir, &script.name, &records, &splats));
     let failure = match status {
         Err(e) => Some(format!("cannot run {}: {e}", script.path.display())),
         Ok(None) => Some(format!("timed out after {}s", script.timeout)),
-        Ok(Some(s)) if !s.success() => Some(format!("exit status {}", s.code().map_or("signal".into(), |c| c.to_string()))),
+        Ok(Some(s)) if !s.success() => Some(format!(
+            "exit status {}",
+            s.code().map_or("signal".into(), |c| c.to_string())
+        )),
         Ok(Some(_)) => splat_failure(&splats),
     };
     if failure.is_none() {
@@ -251,7 +328,11 @@ mod tests {
         fn read_new(&mut self) -> std::io::Result<Vec<crate::kmsg::Record>> {
             let during_test = self.marks.last().is_some_and(|m| m.starts_with("end"));
             Ok(match (during_test, self.splat.take()) {
-                (true, Some(text)) => vec![crate::kmsg::Record { level: 4, seq: 1, text: text.into() }],
+                (true, Some(text)) => vec![crate::kmsg::Record {
+                    level: 4,
+                    seq: 1,
+                    text: text.into(),
+                }],
                 (false, splat) => {
                     self.splat = splat;
                     vec![]
@@ -265,16 +346,31 @@ mod tests {
     }
 
     fn run(body: &str, splat: Option<&'static str>) -> Outcome {
-        let dir = std::env::temp_dir().join(format!("bouncefs-runner-{}-{}", std::process::id(), body.len()));
+        let dir = std::env::temp_dir().join(format!(
+            "bouncefs-runner-{}-{}",
+            std::process::id(),
+            body.len()
+        ));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("20-case.sh");
         std::fs::write(&path, format!("#!/bin/sh\n# timeout: 5\n{body}\n")).unwrap();
-        assert!(Command::new("chmod").arg("+x").arg(&path).status().unwrap().success());
+        assert!(Command::new("chmod")
+            .arg("+x")
+            .arg(&path)
+            .status()
+            .unwrap()
+            .success());
         let script = scripts(&dir).unwrap().remove(0);
         assert_eq!((script.name.as_str(), script.timeout), ("case", 5));
-        let mut log = FakeLog { splat, marks: vec![] };
+        let mut log = FakeLog {
+            splat,
+            marks: vec![],
+        };
         let outcome = run_script(&script, &dir, &mut log);
-        assert_eq!(log.marks, vec!["start case".to_string(), "end case".to_string()]);
+        assert_eq!(
+            log.marks,
+            vec!["start case".to_string(), "end case".to_string()]
+        );
         std::fs::remove_dir_all(&dir).unwrap();
         outcome
     }
@@ -288,12 +384,18 @@ mod tests {
     fn a_failing_script_is_reported_with_its_output() {
         let outcome = run("echo 'expected 512, got 4096'; exit 3", None);
         assert_eq!(outcome.failure.as_deref(), Some("exit status 3"));
-        assert_eq!(outcome.details, vec!["| expected 512, got 4096".to_string()]);
+        assert_eq!(
+            outcome.details,
+            vec!["| expected 512, got 4096".to_string()]
+        );
     }
 
     #[test]
     fn a_splat_fails_a_script_that_exited_zero() {
-        let outcome = run("true", Some("BUG: KASAN: use-after-free in bio_iov_iter_unbounce"));
+        let outcome = run(
+            "true",
+            Some("BUG: KASAN: use-after-free in bio_iov_iter_unbounce"),
+        );
         assert_eq!(outcome.failure.as_deref(), Some("KASAN report in dmesg"));
         assert!(outcome.details.iter().any(|d| d.contains("use-after-free")));
     }
@@ -302,13 +404,26 @@ mod tests {
     fn a_hung_script_times_out() {
         let dir_body = "sleep 1000 # timeout marker";
         let outcome = {
-            let dir = std::env::temp_dir().join(format!("bouncefs-runner-hang-{}", std::process::id()));
+            let dir =
+                std::env::temp_dir().join(format!("bouncefs-runner-hang-{}", std::process::id()));
             std::fs::create_dir_all(&dir).unwrap();
             let path = dir.join("hang.sh");
             std::fs::write(&path, format!("#!/bin/sh\n# timeout: 1\n{dir_body}\n")).unwrap();
-            assert!(Command::new("chmod").arg("+x").arg(&path).status().unwrap().success());
+            assert!(Command::new("chmod")
+                .arg("+x")
+                .arg(&path)
+                .status()
+                .unwrap()
+                .success());
             let script = scripts(&dir).unwrap().remove(0);
-            let outcome = run_script(&script, &dir, &mut FakeLog { splat: None, marks: vec![] });
+            let outcome = run_script(
+                &script,
+                &dir,
+                &mut FakeLog {
+                    splat: None,
+                    marks: vec![],
+                },
+            );
             std::fs::remove_dir_all(&dir).unwrap();
             outcome
         };
