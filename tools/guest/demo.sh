@@ -24,4 +24,9 @@ done
 run "dmesg | grep rust_bdev_report:"
 run "rmmod rust_bdev_report"
 
+say "The kernel crate's new bio bounce wrapper (bio_iov_iter_bounce/unbounce) and iomap flags ran their KUnit tests at boot"
+for suite in rust_bio_bounce rust_iomap; do
+	run "grep -E '^    (not )?ok|^(not )?ok' /sys/kernel/debug/kunit/$suite/results"
+done
+
 say "On the PI disks, direct I/O must not let user pages change in flight: that is what IOMAP_DIO_BOUNCE is for (bouncefs, coming next)."

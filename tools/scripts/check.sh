@@ -24,6 +24,16 @@ if [ "$host_status" != 0 ] && [ "$failed" = 0 ]; then
 	failed=$((failed + 1))
 fi
 
+# The project's Rust is formatted as rustfmt (with the kernel's settings) wants it.
+if fmt_out=$("$S/build.sh" fmt-check 2>&1); then
+	echo "PASS  host/rustfmt"
+	passed=$((passed + 1))
+else
+	printf '%s\n' "$fmt_out" | head -n 20
+	echo "FAIL  host/rustfmt: run 'make fmt'"
+	failed=$((failed + 1))
+fi
+
 set +o errexit
 "$S/vm.sh" check
 vm_status=$?
