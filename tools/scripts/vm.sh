@@ -20,7 +20,8 @@ VM=$ROOT$IN_VM
 # Guest memory: KASAN's shadow takes an eighth; 2 GiB leaves room for the disks' page cache.
 VM_MEMORY=${VM_MEMORY:-2G}
 VM_CPUS=${VM_CPUS:-2}
-# A hung guest must end the run, not CI's clock.
+# A hung guest must end the run, not CI's clock: timeout signals the whole process
+# group (no --foreground), so QEMU goes too.
 VM_TIMEOUT=${VM_TIMEOUT:-2400}
 DISK_MB=512
 
@@ -71,7 +72,7 @@ esac
 
 # QEMU reopens its stdout: log through a pipe, never a redirection.
 set +o errexit
-timeout --foreground -k 10 "$VM_TIMEOUT" "$SRC_DIR/tools/scripts/in-root.sh" sh -c \
+timeout -k 10 "$VM_TIMEOUT" "$SRC_DIR/tools/scripts/in-root.sh" sh -c \
 	"cd $IN_TREE && exec ${vng_cmd[*]@Q} --exec ${guest_cmd@Q}" 2>&1 </dev/null | tee "$log"
 status=${PIPESTATUS[0]}
 set -o errexit
