@@ -80,11 +80,5 @@ clean: ## remove module and tool outputs, VM images and logs (keeps root and ker
 kernel-clean: ## 'make clean' in the kernel tree (keeps its .config)
 	@$(S)/build.sh kernel-clean
 
-distfmt: kernel-config ## rustfmt the project's Rust (the kernel's settings for rust/ and samples/)
-	@$(S)/build.sh fmt
-
-fmt-check: kernel-config ## fail if 'make fmt' would change anything
-	@$(S)/build.sh fmt-check
-
-clean: ## remove the whole cache: build root, kernel package and tree
+distclean: ## remove the whole cache: build root, kernel package and tree
 	@$(S)/build.sh distclean
