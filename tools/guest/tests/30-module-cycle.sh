@@ -5,7 +5,7 @@
 # timeout: 120
 . /build/vm/guest/lib.sh
 
-for module in rust_bdev_report; do
+for module in rust_bdev_report rust_probefs; do
 	path=$(module_path $module)
 	for i in 1 2 3; do
 		insmod "$path" || fail "insmod $module (round $i)"

@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! File system types on block devices, their mount options and super blocks.
+//!
+//! A file system implements [`FileSystem`] and registers it with a [`Registration`] held by its
+//! module. Mounting goes through the fs_context API: every mount option reaches
+//! [`FileSystem::parse_param`], then `get_tree_bdev()` opens the device and calls
+//! [`FileSystem::fill_super`] and [`FileSystem::root`] for a new super block. The per-mount
+//! data [`FileSystem::fill_super`] returns lives in `s_fs_info` until the super block is
+//! killed.
+//!
+//! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h),
+//! [`include/linux/fs_context.h`](srctree/include/linux/fs_context.h),
+//! [`include/linux/fs/super_types.h`](srctree/include/linux/fs/super_types.h)
+
+use crate::{
+    bindings,
+    block::bdev::BlockDevice,
+    error::{from_result, to_result, Result},
+    fs::inode::{Inode, NewInode},
+    prelude::*,
+    str::CStrExt,
+    sync::aref::ARef,
+    types::{ForeignOwnable, Opaque},
+    ThisModule,
+};
+use core::marker::PhantomData;
+
+/// One mount option: `key` or `key=value`.
+pub struct Param<'a> {
+    /// The option's name.
+    pub key: &'a CStr,
+    /// Its value, `None` for a flag (`ro`, `noatime`...).
+    pub value: Option<&'a CStr>,
+}
+
+/// What `statfs(2)` reports.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Stat {
+    /// Block size in bytes.
+    pub block_size: u32,
+    /// Blocks in the file system.
+    pub blocks: u64,
+    /// Free blocks.
+    pub free_blocks: u64,
+    /// Inodes in the file system.
+    pub files: u64,
+    /// Free inodes.
+    pub free_files: u64,
+    /// Longest file name.
+    pub name_len: u32,
+}
+
+/// A file system type whose instances live on a block device.
+#[vtable]
+pub trait FileSystem: Sized + 'static {
+    /// The name `mount -t` and `/proc/filesystems` know it by.
+    const NAME: &'static CStr;
+    /// The magic number `statfs(2)` reports (`f_type`).
+    const MAGIC: u32;
+    /// The mount options, collected by [`FileSystem::parse_param`].
+    type Options: Default + Send;
+    /// Per-mount data, kept in the super block.
+    type Data: ForeignOwnable + Send + Sync;
+
+    /// Takes one mount option. Return `ENOPARAM` for keys the file system does not know:
+    /// the VFS then handles its own (`source`) and reports the others as unknown.
+    fn parse_param(options: &mut Self::Options, param: &Param<'_>) -> Result;
+
+    /// Reads the file system from the device of the new super block `sb` and returns the
+    /// per-mount data. An error fails the mount.
+    fn fill_super(sb: &SuperBlock<Self>, options: Self::Options) -> Result<Self::Data>;
+
+    /// Returns the root directory's inode; called after [`FileSystem::fill_super`].
+    fn root(sb: &SuperBlock<Self>) -> Result<ARef<Inode>>;
+
+    /// Reports the file system's usage (`statfs(2)`).
+    fn statfs(_sb: &SuperBlock<Self>) -> Result<Stat> {
+        build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// A super block of the file system `T`.
+///
+/// # Invariants
+///
+/// The wrapped `struct super_block` is valid and belongs to `T`'s file system type for the
+/// lifetime of every reference; once [`FileSystem::fill_super`] returned, its `s_fs_info` holds
+/// a `T::Data` made by `into_foreign`.
+#[repr(transparent)]
+pub struct SuperBlock<T: FileSystem>(Opaque<bindings::super_block>, PhantomData<T>);
+
+impl<T: FileSystem> SuperBlock<T> {
+    /// Creates a reference from a raw pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must point at a valid super block of `T`'s type that stays valid for `'a`.
+    pub unsafe fn from_raw<'a>(ptr: *mut bindings::super_block) -> &'a Self {
+        // SAFETY: `SuperBlock` is a transparent wrapper; the caller guarantees validity.
+        unsafe { &*ptr.cast() }
+    }
+
+    /// Returns the raw pointer to the `struct super_block`.
+    pub fn as_raw(&self) -> *mut bindings::super_block {
+        self.0.get()
+    }
+
+    /// Returns the block device the file system lives on.
+    pub fn bdev(&self) -> &BlockDevice {
+        // SAFETY: A block-device super block keeps `s_bdev` open while it exists.
+        unsafe { BlockDevice::from_raw((*self.as_raw()).s_bdev) }
+    }
+
+    /// Sets the file system block size (`sb_set_blocksize()`); fails with `EINVAL` if the
+    /// device cannot do it (smaller than its logical block size, larger than supported).
+    pub fn set_block_size(&self, size: u32) -> Result {
+        let size = c_int::try_from(size).map_err(|_| EINVAL)?;
+        // SAFETY: The super block is valid; the block size is set while it is being filled.
+        match unsafe { bindings::sb_set_blocksize(self.as_raw(), size) } {
+            0 => Err(EINVAL),
+            _ => Ok(()),
+        }
+    }
+
+    /// Returns the file system block size in bytes.
+    pub fn block_size(&self) -> u32 {
+        // SAFETY: The super block is valid; the block size is fixed once filled.
+        unsafe { (*self.as_raw()).s_blocksize as u32 }
+    }
+
+    /// Returns whether the file system is mounted read-only.
+    pub fn is_read_only(&self) -> bool {
+        // SAFETY: The super block is valid.
+        unsafe { (*self.as_raw()).s_flags & bindings::SB_RDONLY != 0 }
+    }
+
+    /// Returns the per-mount data, or `None` while [`FileSystem::fill_super`] runs.
+    pub fn data(&self) -> Option<<T::Data as ForeignOwnable>::Borrowed<'_>> {
+        // SAFETY: The super block is valid.
+        let ptr = unsafe { (*self.as_raw()).s_fs_info };
+        if ptr.is_null() {
+            return None;
+        }
+        // SAFETY: By the type invariant a non-NULL `s_fs_info` is a `T::Data` from
+        // `into_foreign`, freed only when the super block dies, after this borrow.
+        Some(unsafe { T::Data::borrow(ptr) })
+    }
+
+    /// Allocates an inode of this super block.
+    pub fn new_inode(&self) -> Result<NewInode> {
+        // SAFETY: The super block is valid.
+        unsafe { NewInode::new(self.as_raw()) }
+    }
+}
+
+/// The registration of a file system type, undone when dropped.
+///
+/// # Invariants
+///
+/// `fs` is registered with the VFS from initialisation to drop.
+#[pin_data(PinnedDrop)]
+pub struct Registration {
+    #[pin]
+    fs: Opaque<bindings::file_system_type>,
+}
+
+// SAFETY: The registration only holds a C structure the VFS uses under its own locks; it
+// can be dropped on any thread.
+unsafe impl Send for Registration {}
+// SAFETY: `&Registration` gives no access to anything.
+unsafe impl Sync for Registration {}
+
+impl Registration {
+    /// Registers `T` for `module` (`register_filesystem()`).
+    pub fn new<T: FileSystem>(module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            fs <- Opaque::try_ffi_init(|ptr: *mut bindings::file_system_type| {
+                // SAFETY: `ptr` is valid for writes; all-zero is a valid, empty type, filled
+                // right below before it is registered.
+                unsafe { ptr.write(pin_init::zeroed()) };
+                // SAFETY: Initialised just above and not yet shared.
+                let fs = unsafe { &mut *ptr };
+                fs.owner = module.as_ptr();
+                fs.name = T::NAME.as_char_ptr();
+                fs.fs_flags = bindings::FS_REQUIRES_DEV as c_int;
+                fs.init_fs_context = Some(Tables::<T>::init_fs_context);
+                fs.kill_sb = Some(Tables::<T>::kill_sb);
+                // SAFETY: `fs` is fully set up and pinned inside `Self` until drop, which
+                // unregisters it.
+                to_result(unsafe { bindings::register_filesystem(ptr) })
+            }),
+        })
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Registration {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: By the type invariant `fs` is registered.
+        unsafe { bindings::unregister_filesystem(self.fs.get()) };
+    }
+}
+
+/// The C operation tables of `T` and the trampolines in them; they only convert arguments.
+struct Tables<T: FileSystem>(PhantomData<T>);
+
+impl<T: FileSystem> Tables<T> {
+    const CONTEXT_OPS: bindings::fs_context_operations = bindings::fs_context_operations {
+        free: Some(Self::free_fc),
+        parse_param: Some(Self::parse_param),
+        get_tree: Some(Self::get_tree),
+        ..pin_init::zeroed()
+    };
+
+    const SUPER_OPS: bindings::super_operations = bindings::super_operations {
+        statfs: if T::HAS_STATFS {
+            Some(Self::statfs)
+        } else {
+            None
+        },
+        ..pin_init::zeroed()
+    };
+
+    /// # Safety
+    ///
+    /// Called by the VFS with a new, valid fs_context of `T`'s type.
+    unsafe extern "C" fn init_fs_context(fc: *mut bindings::fs_context) -> c_int {
+        from_result(|| {
+            let options = KBox::new(T::Options::default(), GFP_KERNEL)?;
+            // SAFETY: `fc` is valid and ours to set up; `free_fc` releases the options.
+            unsafe {
+                (*fc).fs_private = options.into_foreign();
+                (*fc).ops = &Self::CONTEXT_OPS;
+            }
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the VFS with an fs_context set up by `init_fs_context`.
+    unsafe extern "C" fn free_fc(fc: *mut bindings::fs_context) {
+        // SAFETY: `fc` is valid; `fs_private` is NULL or the options `init_fs_context` stored.
+        let private = unsafe { (*fc).fs_private };
+        if !private.is_null() {
+            // SAFETY: Made by `into_foreign` in `init_fs_context`; released once, here.
+            drop(unsafe { KBox::<T::Options>::from_foreign(private) });
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the VFS with an fs_context set up by `init_fs_context` and a valid parameter.
+    unsafe extern "C" fn parse_param(
+        fc: *mut bindings::fs_context,
+        param: *mut bindings::fs_parameter,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: `param` is valid for the call; its key is a NUL-terminated string.
+            let key = unsafe { CStr::from_char_ptr((*param).key) };
+            // SAFETY: `param` is valid; `type_` tells which member of the union is set.
+            let value = match unsafe { (*param).type_() } {
+                bindings::fs_value_type_fs_value_is_flag => None,
+                // SAFETY: A string parameter carries a NUL-terminated string.
+                bindings::fs_value_type_fs_value_is_string => {
+                    Some(unsafe { CStr::from_char_ptr((*param).__bindgen_anon_1.string) })
+                }
+                _ => return Err(EINVAL),
+            };
+            // SAFETY: `fs_private` holds the options `init_fs_context` stored; the VFS
+            // serialises calls on one fs_context.
+            let options = unsafe { KBox::<T::Options>::borrow_mut((*fc).fs_private) };
+            T::parse_param(options, &Param { key, value })?;
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the VFS with an fs_context set up by `init_fs_context`.
+    unsafe extern "C" fn get_tree(fc: *mut bindings::fs_context) -> c_int {
+        // SAFETY: `fc` is valid; `fill_super` matches what `get_tree_bdev` expects.
+        unsafe { bindings::get_tree_bdev(fc, Some(Self::fill_super)) }
+    }
+
+    /// # Safety
+    ///
+    /// Called by `get_tree_bdev` with a new super block of `T`'s type on an open device.
+    unsafe extern "C" fn fill_super(
+        sb_ptr: *mut bindings::super_block,
+        fc: *mut bindings::fs_context,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: `fs_private` holds the options `init_fs_context` stored.
+            let options = unsafe { KBox::<T::Options>::borrow_mut((*fc).fs_private) };
+            let options = core::mem::take(options);
+            // SAFETY: The super block is valid, of `T`'s type, and being filled by us.
+            unsafe {
+                (*sb_ptr).s_magic = T::MAGIC as _;
+                (*sb_ptr).s_op = &Self::SUPER_OPS;
+            }
+            // SAFETY: The super block stays valid for the call.
+            let sb = unsafe { SuperBlock::<T>::from_raw(sb_ptr) };
+            let data = T::fill_super(sb, options)?;
+            // SAFETY: From here `kill_sb` releases the data, also when the rest fails.
+            unsafe { (*sb_ptr).s_fs_info = data.into_foreign() };
+            let root = T::root(sb)?;
+            // SAFETY: `d_make_root` takes over our reference to the inode, even on failure.
+            let dentry = unsafe { bindings::d_make_root(ARef::into_raw(root).as_ptr().cast()) };
+            if dentry.is_null() {
+                return Err(ENOMEM);
+            }
+            // SAFETY: The super block is being filled by us.
+            unsafe { (*sb_ptr).s_root = dentry };
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the VFS with a super block of `T`'s type that is going away.
+    unsafe extern "C" fn kill_sb(sb: *mut bindings::super_block) {
+        // SAFETY: `sb` is valid; read before the super block is torn down.
+        let data = unsafe { (*sb).s_fs_info };
+        // SAFETY: `sb` is a block-device super block set up by `get_tree_bdev`.
+        unsafe { bindings::kill_block_super(sb) };
+        if !data.is_null() {
+            // SAFETY: Stored by `fill_super` with `into_foreign`; nothing uses it any more.
+            drop(unsafe { T::Data::from_foreign(data) });
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the VFS with a dentry of a mounted `T` file system.
+    unsafe extern "C" fn statfs(
+        dentry: *mut bindings::dentry,
+        buf: *mut bindings::kstatfs,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: `dentry` is valid and its super block is alive and of `T`'s type.
+            let sb = unsafe { SuperBlock::<T>::from_raw((*dentry).d_sb) };
+            let stat = T::statfs(sb)?;
+            // SAFETY: `buf` is valid for writes for the call.
+            let buf = unsafe { &mut *buf };
+            buf.f_type = T::MAGIC as _;
+            buf.f_bsize = stat.block_size as _;
+            buf.f_frsize = stat.block_size as _;
+            buf.f_blocks = stat.blocks;
+            buf.f_bfree = stat.free_blocks;
+            buf.f_bavail = stat.free_blocks;
+            buf.f_files = stat.files;
+            buf.f_ffree = stat.free_files;
+            buf.f_namelen = stat.name_len as _;
+            Ok(0)
+        })
+    }
+}
