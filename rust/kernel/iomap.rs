@@ -300,7 +300,7 @@ mod tests {
         let map = Map::blocks(Type::Unwritten, 8192, 4096, 1 << 20).with_flags(MapFlags::NEW);
         map.fill_extent(&mut raw);
         assert_eq!(Map::from_raw(&raw), Some(map));
-        assert_eq!(raw.type_ as u32, bindings::IOMAP_UNWRITTEN);
+        assert_eq!(u32::from(raw.type_), bindings::IOMAP_UNWRITTEN);
         assert_eq!(Map::hole(0, 4096).addr, NULL_ADDR);
     }
 }

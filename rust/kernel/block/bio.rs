@@ -246,9 +246,12 @@ impl Bio {
         }
         let raw = iter.as_raw_iter();
         // Pages of user memory a read fills are dirtied by the copy back.
-        // SAFETY: `raw` is a valid iterator.
-        let mark_dirty =
-            I::OPERATION == Operation::Read && unsafe { bindings::user_backed_iter(raw) };
+        let mark_dirty = if I::OPERATION == Operation::Read {
+            // SAFETY: `raw` is a valid iterator.
+            unsafe { bindings::user_backed_iter(raw) }
+        } else {
+            false
+        };
         // SAFETY: The bio is an empty, uncloned bio in the iterator's direction that we hold;
         // the caller guarantees the iterator's memory for `'data`, which the result carries.
         to_result(unsafe { bindings::bio_iov_iter_bounce(this.as_raw(), raw, maxlen, minsize) })?;

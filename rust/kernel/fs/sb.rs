@@ -264,7 +264,9 @@ impl<T: FileSystem> Tables<T> {
                 bindings::fs_value_type_fs_value_is_flag => None,
                 // SAFETY: A string parameter carries a NUL-terminated string.
                 bindings::fs_value_type_fs_value_is_string => {
-                    Some(unsafe { CStr::from_char_ptr((*param).__bindgen_anon_1.string) })
+                    // SAFETY: A string parameter carries a NUL-terminated string.
+                    let value = unsafe { CStr::from_char_ptr((*param).__bindgen_anon_1.string) };
+                    Some(value)
                 }
                 _ => return Err(EINVAL),
             };
@@ -297,7 +299,7 @@ impl<T: FileSystem> Tables<T> {
             let options = core::mem::take(options);
             // SAFETY: The super block is valid, of `T`'s type, and being filled by us.
             unsafe {
-                (*sb_ptr).s_magic = T::MAGIC as _;
+                (*sb_ptr).s_magic = T::MAGIC as usize;
                 (*sb_ptr).s_op = &Self::SUPER_OPS;
             }
             // SAFETY: The super block stays valid for the call.
@@ -344,15 +346,15 @@ impl<T: FileSystem> Tables<T> {
             let stat = T::statfs(sb)?;
             // SAFETY: `buf` is valid for writes for the call.
             let buf = unsafe { &mut *buf };
-            buf.f_type = T::MAGIC as _;
-            buf.f_bsize = stat.block_size as _;
-            buf.f_frsize = stat.block_size as _;
+            buf.f_type = T::MAGIC as isize;
+            buf.f_bsize = stat.block_size as isize;
+            buf.f_frsize = stat.block_size as isize;
             buf.f_blocks = stat.blocks;
             buf.f_bfree = stat.free_blocks;
             buf.f_bavail = stat.free_blocks;
             buf.f_files = stat.files;
             buf.f_ffree = stat.free_files;
-            buf.f_namelen = stat.name_len as _;
+            buf.f_namelen = stat.name_len as isize;
             Ok(0)
         })
     }
