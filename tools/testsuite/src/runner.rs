@@ -345,15 +345,16 @@ mod tests {
         }
     }
 
-    fn run(body: &str, splat: Option<&'static str>) -> Outcome {
-        let dir = std::env::temp_dir().join(format!(
-            "bouncefs-runner-{}-{}",
-            std::process::id(),
-            body.len()
-        ));
+    /// Runs `body` as the test script `20-case.sh` with a time limit of `timeout` seconds,
+    /// while the kernel "logs" `splat`.
+    fn run(body: &str, timeout: u64, splat: Option<&'static str>) -> Outcome {
+        // Tests run in parallel: each gets its own directory.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("bouncefs-runner-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("20-case.sh");
-        std::fs::write(&path, format!("#!/bin/sh\n# timeout: 5\n{body}\n")).unwrap();
+        std::fs::write(&path, format!("#!/bin/sh\n# timeout: {timeout}\n{body}\n")).unwrap();
         assert!(Command::new("chmod")
             .arg("+x")
             .arg(&path)
@@ -361,7 +362,7 @@ mod tests {
             .unwrap()
             .success());
         let script = scripts(&dir).unwrap().remove(0);
-        assert_eq!((script.name.as_str(), script.timeout), ("case", 5));
+        assert_eq!((script.name.as_str(), script.timeout), ("case", timeout));
         let mut log = FakeLog {
             splat,
             marks: vec![],
@@ -377,12 +378,12 @@ mod tests {
 
     #[test]
     fn a_clean_script_passes() {
-        assert_eq!(run("echo fine", None).failure, None);
+        assert_eq!(run("echo fine", 5, None).failure, None);
     }
 
     #[test]
     fn a_failing_script_is_reported_with_its_output() {
-        let outcome = run("echo 'expected 512, got 4096'; exit 3", None);
+        let outcome = run("echo 'expected 512, got 4096'; exit 3", 5, None);
         assert_eq!(outcome.failure.as_deref(), Some("exit status 3"));
         assert_eq!(
             outcome.details,
@@ -394,6 +395,7 @@ mod tests {
     fn a_splat_fails_a_script_that_exited_zero() {
         let outcome = run(
             "true",
+            5,
             Some("BUG: KASAN: use-after-free in bio_iov_iter_unbounce"),
         );
         assert_eq!(outcome.failure.as_deref(), Some("KASAN report in dmesg"));
@@ -402,31 +404,7 @@ mod tests {
 
     #[test]
     fn a_hung_script_times_out() {
-        let dir_body = "sleep 1000 # timeout marker";
-        let outcome = {
-            let dir =
-                std::env::temp_dir().join(format!("bouncefs-runner-hang-{}", std::process::id()));
-            std::fs::create_dir_all(&dir).unwrap();
-            let path = dir.join("hang.sh");
-            std::fs::write(&path, format!("#!/bin/sh\n# timeout: 1\n{dir_body}\n")).unwrap();
-            assert!(Command::new("chmod")
-                .arg("+x")
-                .arg(&path)
-                .status()
-                .unwrap()
-                .success());
-            let script = scripts(&dir).unwrap().remove(0);
-            let outcome = run_script(
-                &script,
-                &dir,
-                &mut FakeLog {
-                    splat: None,
-                    marks: vec![],
-                },
-            );
-            std::fs::remove_dir_all(&dir).unwrap();
-            outcome
-        };
+        let outcome = run("sleep 1000", 1, None);
         assert_eq!(outcome.failure.as_deref(), Some("timed out after 1s"));
         assert!(outcome.elapsed < Duration::from_secs(10));
     }
