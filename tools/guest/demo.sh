@@ -24,6 +24,16 @@ done
 run "dmesg | grep rust_bdev_report:"
 run "rmmod rust_bdev_report"
 
+say "A Rust file system (probefs, on the new kernel::fs::sb layer) decides at mount time how direct I/O must go"
+mkdir -p /tmp/probefs
+run "insmod $(module_path rust_probefs)"
+for dev in "$BOUNCEFS_DEV_SCSI_PI" "$BOUNCEFS_DEV_PLAIN"; do
+	run "mount -t probefs $dev /tmp/probefs && stat -f -c 'statfs: type %t, %b blocks of %S bytes' /tmp/probefs && umount /tmp/probefs"
+done
+run "mount -t probefs -o bounce=never $BOUNCEFS_DEV_NVME_PI /tmp/probefs && umount /tmp/probefs"
+run "dmesg | grep rust_probefs:"
+run "rmmod rust_probefs"
+
 say "The kernel crate's new bio bounce wrapper (bio_iov_iter_bounce/unbounce) and iomap flags ran their KUnit tests at boot"
 for suite in rust_bio_bounce rust_iomap; do
 	run "grep -E '^    (not )?ok|^(not )?ok' /sys/kernel/debug/kunit/$suite/results"
