@@ -77,6 +77,8 @@ unpack() {
 		info "kernel tree unpacked from $want"
 		return
 	fi
+	# The tree takes 1.8 GB unpacked and about 5.5 GB once built.
+	need_space kernel 6
 	step "unpack $want into $TREE" "1-2 min, 1.8 GB"
 	rm -rf "$TREE" "$TREE.partial" "$ROOT$IN_BUILD/pkg"
 	mkdir -p "$ROOT$IN_BUILD/pkg" "$TREE.partial"

@@ -55,3 +55,13 @@ die() {
 need_root() {
 	[ "$(id -u)" = 0 ] || die "$1" "this step needs root (it uses debootstrap, chroot and mounts); run it as root."
 }
+
+# need_space STEP GIB: stop early, not half-way through a build, when the cache's
+# file system has less than GIB GiB free.
+need_space() {
+	local dir=$BOUNCEFS_CACHE free
+	while [ ! -d "$dir" ]; do dir=$(dirname "$dir"); done
+	free=$(df --output=avail -BG "$dir" | tail -n 1 | tr -dc 0-9)
+	[ "${free:-0}" -ge "$2" ] ||
+		die "$1" "only ${free:-0} GiB free in $dir; this step needs about $2 GiB (the whole cache takes about 9). Free space or set BOUNCEFS_CACHE to a larger disk."
+}

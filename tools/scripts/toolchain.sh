@@ -33,6 +33,7 @@ if ! command -v debootstrap >/dev/null; then
 fi
 
 if [ ! -x "$ROOT/usr/bin/apt-get" ]; then
+	need_space toolchain 10
 	step "debootstrap Debian $SUITE into $ROOT" "20-60 s, 214 MB"
 	rm -rf "$ROOT.partial"
 	mkdir -p "$BOUNCEFS_CACHE"
