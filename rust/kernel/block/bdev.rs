@@ -12,7 +12,7 @@
 use crate::{
     bindings,
     block::SECTOR_SHIFT,
-    error::{from_err_ptr, Result},
+    error::{from_err_ptr, to_result, Result},
     fmt,
     prelude::*,
     str::CStrExt,
@@ -101,6 +101,56 @@ impl BlockDevice {
         let name = unsafe { bindings::blk_integrity_profile_name(bi) };
         // SAFETY: `blk_integrity_profile_name` returns a static NUL-terminated string.
         Some(unsafe { CStr::from_char_ptr(name) })
+    }
+
+    /// Reads `buf.len()` bytes at byte offset `pos` of the device, synchronously
+    /// (`bdev_rw_virt()`): how a file system reads its own metadata. `pos` and the length must
+    /// be multiples of the logical block size and the range must lie on the device (`EINVAL`
+    /// otherwise); an I/O error comes back as the block layer's errno (`EIO`, `EILSEQ`...).
+    pub fn read_at(&self, pos: u64, buf: &mut KVec<u8>) -> Result {
+        self.check_range(pos, buf.len())?;
+        // SAFETY: The device is open (type invariant); `KVec` memory comes from kmalloc, so it
+        // is in the direct map as `bdev_rw_virt` needs, and valid for writes of its length for
+        // the duration of the synchronous call.
+        to_result(unsafe {
+            bindings::bdev_rw_virt(
+                self.as_raw(),
+                pos >> SECTOR_SHIFT,
+                buf.as_mut_ptr().cast(),
+                buf.len(),
+                bindings::req_op_REQ_OP_READ,
+            )
+        })
+    }
+
+    /// Writes `buf` at byte offset `pos` of the device and waits for it (`bdev_rw_virt()`),
+    /// with the same rules as [`BlockDevice::read_at`]. The data reaches the device's write
+    /// cache, not necessarily stable storage.
+    pub fn write_at(&self, pos: u64, buf: &KVec<u8>) -> Result {
+        self.check_range(pos, buf.len())?;
+        // SAFETY: As in `read_at`; for a write `bdev_rw_virt` only reads the buffer.
+        to_result(unsafe {
+            bindings::bdev_rw_virt(
+                self.as_raw(),
+                pos >> SECTOR_SHIFT,
+                buf.as_ptr().cast_mut().cast(),
+                buf.len(),
+                bindings::req_op_REQ_OP_WRITE,
+            )
+        })
+    }
+
+    fn check_range(&self, pos: u64, len: usize) -> Result {
+        let block = u64::from(self.logical_block_size());
+        let len = u64::try_from(len).map_err(|_| EINVAL)?;
+        let end = pos.checked_add(len).ok_or(EINVAL)?;
+        if len == 0 || len > u64::from(u32::MAX) || pos % block != 0 || len % block != 0 {
+            return Err(EINVAL);
+        }
+        if end > self.size() {
+            return Err(EINVAL);
+        }
+        Ok(())
     }
 
     /// Returns the partition number, 0 for the whole disk.
