@@ -14,7 +14,7 @@
 //!
 //! ```sh
 //! echo /dev/sda > /dev/bdev-report
-//! # rust_bdev_report: sda: 512-byte logical blocks, 512 MiB, integrity T10-DIF-TYPE1-CRC, stable pages required, first 4 KiB crc32 3d6c2c8b
+//! # rust_bdev_report: sda: 512-byte logical blocks, 512 MiB, integrity T10-DIF-TYPE1-CRC, stable pages required, first 4 KiB crc32 c71c0011
 //! ```
 
 use kernel::{
