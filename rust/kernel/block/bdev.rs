@@ -108,35 +108,32 @@ impl BlockDevice {
     /// be multiples of the logical block size and the range must lie on the device (`EINVAL`
     /// otherwise); an I/O error comes back as the block layer's errno (`EIO`, `EILSEQ`...).
     pub fn read_at(&self, pos: u64, buf: &mut KVec<u8>) -> Result {
-        self.check_range(pos, buf.len())?;
-        // SAFETY: The device is open (type invariant); `KVec` memory comes from kmalloc, so it
-        // is in the direct map as `bdev_rw_virt` needs, and valid for writes of its length for
-        // the duration of the synchronous call.
-        to_result(unsafe {
-            bindings::bdev_rw_virt(
-                self.as_raw(),
-                pos >> SECTOR_SHIFT,
-                buf.as_mut_ptr().cast(),
-                buf.len(),
-                bindings::req_op_REQ_OP_READ,
-            )
-        })
+        let (data, len) = (buf.as_mut_ptr(), buf.len());
+        // SAFETY: `KVec` memory is kmalloc memory, valid for writes of its length.
+        unsafe { self.rw_virt(pos, data, len, bindings::req_op_REQ_OP_READ) }
     }
 
     /// Writes `buf` at byte offset `pos` of the device and waits for it (`bdev_rw_virt()`),
     /// with the same rules as [`BlockDevice::read_at`]. The data reaches the device's write
     /// cache, not necessarily stable storage.
     pub fn write_at(&self, pos: u64, buf: &KVec<u8>) -> Result {
-        self.check_range(pos, buf.len())?;
-        // SAFETY: As in `read_at`; for a write `bdev_rw_virt` only reads the buffer.
+        let (data, len) = (buf.as_ptr().cast_mut(), buf.len());
+        // SAFETY: `KVec` memory is kmalloc memory, valid for reads of its length, which is
+        // all a write does with it.
+        unsafe { self.rw_virt(pos, data, len, bindings::req_op_REQ_OP_WRITE) }
+    }
+
+    /// Checks the range and does the synchronous I/O.
+    ///
+    /// # Safety
+    ///
+    /// `data` must be kmalloc (direct-map) memory valid for `len` bytes for the duration of the
+    /// call: for writes when `op` reads from the device, for reads otherwise.
+    unsafe fn rw_virt(&self, pos: u64, data: *mut u8, len: usize, op: bindings::req_op) -> Result {
+        self.check_range(pos, len)?;
+        // SAFETY: The device is open (type invariant); the caller vouches for `data`.
         to_result(unsafe {
-            bindings::bdev_rw_virt(
-                self.as_raw(),
-                pos >> SECTOR_SHIFT,
-                buf.as_ptr().cast_mut().cast(),
-                buf.len(),
-                bindings::req_op_REQ_OP_WRITE,
-            )
+            bindings::bdev_rw_virt(self.as_raw(), pos >> SECTOR_SHIFT, data.cast(), len, op)
         })
     }
 
