@@ -25,8 +25,10 @@ case "${1:-}" in
 modules)
 	need_root modules
 	need_tree modules
-	"$IN_ROOT" $KMAKE M=$IN_SRC MO=$IN_MODULES modules 2>&1 | tee "$BOUNCEFS_CACHE/modules.log" | grep -v '^make\[' >&2 || true
-	[ "${PIPESTATUS[0]}" = 0 ] || die modules "building samples/ failed (log: $BOUNCEFS_CACHE/modules.log)."
+	# pipefail (lib.sh): the pipeline fails when make does, whatever the filter finds.
+	"$IN_ROOT" $KMAKE M=$IN_SRC MO=$IN_MODULES modules 2>&1 | tee "$BOUNCEFS_CACHE/modules.log" |
+		{ grep -v '^make\[' >&2 || true; } ||
+		die modules "building samples/ failed (log: $BOUNCEFS_CACHE/modules.log)."
 	;;
 tools)
 	need_root tools
