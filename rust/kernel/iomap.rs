@@ -9,7 +9,17 @@
 //!
 //! C header: [`include/linux/iomap.h`](srctree/include/linux/iomap.h)
 
-use crate::{bindings, block::bdev::BlockDevice};
+use crate::{
+    bindings,
+    block::bdev::BlockDevice,
+    error::{from_result, to_result, Result},
+    fs::{inode::Inode, regular::Iocb, sb::FileSystem},
+    iov::IovIterSource,
+    prelude::*,
+};
+use core::marker::PhantomData;
+
+pub mod dio;
 
 /// What a [`Map`] describes (`IOMAP_HOLE`, `IOMAP_MAPPED`...).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -233,6 +243,214 @@ impl Map {
             flags: MapFlags::from_raw(iomap.flags),
         })
     }
+}
+
+/// How a file system maps file ranges to its blocks: `struct iomap_ops`.
+///
+/// One implementation serves buffered reads and writes, writeback, page faults, direct I/O,
+/// fiemap and seek hole/data; iomap tells them apart by [`IterFlags`].
+#[vtable]
+pub trait Operations {
+    /// The file system the inodes belong to.
+    type FileSystem: FileSystem;
+
+    /// Maps the range starting at `pos` (up to `length` bytes) of `inode` and returns a
+    /// [`Map`] that starts at or before `pos` and covers at least one byte of it. With
+    /// [`IterFlags::WRITE`] holes must be allocated (and marked [`MapFlags::NEW`]).
+    fn begin(
+        inode: &Inode<Self::FileSystem>,
+        pos: i64,
+        length: i64,
+        flags: IterFlags,
+    ) -> Result<Map>;
+
+    /// Called after the I/O on `map`: `written` of the `length` bytes from `pos` were done;
+    /// release what `begin` reserved beyond that.
+    fn end(
+        _inode: &Inode<Self::FileSystem>,
+        _pos: i64,
+        _length: i64,
+        _written: isize,
+        _flags: IterFlags,
+        _map: &Map,
+    ) -> Result {
+        build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// The static `iomap_ops` table of `M`, and its trampolines (which only convert).
+pub(crate) struct Tables<M: ?Sized>(PhantomData<M>);
+
+impl<M: Operations + ?Sized> Tables<M> {
+    pub(crate) const OPS: bindings::iomap_ops = bindings::iomap_ops {
+        iomap_begin: Some(Self::begin),
+        iomap_end: if M::HAS_END { Some(Self::end) } else { None },
+        iomap_next: None,
+    };
+
+    /// # Safety
+    ///
+    /// Called by iomap with an initialised inode of `M`'s file system and a map to fill.
+    unsafe extern "C" fn begin(
+        inode: *mut bindings::inode,
+        pos: bindings::loff_t,
+        length: bindings::loff_t,
+        flags: c_uint,
+        iomap: *mut bindings::iomap,
+        _srcmap: *mut bindings::iomap,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: iomap passes an initialised inode of `M`'s file system.
+            let inode = unsafe { Inode::<M::FileSystem>::from_raw(inode) };
+            let map = M::begin(inode, pos, length, IterFlags::from_raw(flags))?;
+            if map.offset > pos || map.offset.saturating_add_unsigned(map.length) <= pos {
+                // A map that does not cover `pos` would make iomap loop or warn.
+                return Err(EIO);
+            }
+            // SAFETY: `iomap` is valid for writes for the call.
+            map.fill(unsafe { &mut *iomap }, inode.super_block().bdev());
+            Ok(0)
+        })
+    }
+
+    /// # Safety
+    ///
+    /// Called by iomap with the inode and map of a finished `begin`.
+    unsafe extern "C" fn end(
+        inode: *mut bindings::inode,
+        pos: bindings::loff_t,
+        length: bindings::loff_t,
+        written: isize,
+        flags: c_uint,
+        iomap: *mut bindings::iomap,
+    ) -> c_int {
+        from_result(|| {
+            // SAFETY: iomap passes an initialised inode of `M`'s file system.
+            let inode = unsafe { Inode::<M::FileSystem>::from_raw(inode) };
+            // SAFETY: `iomap` is the valid map `begin` filled.
+            let map = Map::from_raw(unsafe { &*iomap }).ok_or(EIO)?;
+            M::end(inode, pos, length, written, IterFlags::from_raw(flags), &map)?;
+            Ok(0)
+        })
+    }
+}
+
+/// The `iomap_ops` table of `M`.
+pub(crate) fn ops<M: Operations + ?Sized>() -> &'static bindings::iomap_ops {
+    &Tables::<M>::OPS
+}
+
+/// Writes `from` into the page cache at the iocb's position through `M`
+/// (`iomap_file_buffered_write()`); returns the bytes copied and advances the position. The
+/// caller holds the inode lock and did the write checks ([`Iocb::write_checks`]).
+pub fn buffered_write<M: Operations + ?Sized>(
+    iocb: &mut Iocb<'_, M::FileSystem>,
+    from: &mut IovIterSource<'_>,
+) -> Result<usize> {
+    // SAFETY: Both are valid for the call; the ops table is static.
+    let ret = unsafe {
+        bindings::iomap_file_buffered_write(
+            iocb.as_raw(),
+            from.as_raw(),
+            ops::<M>(),
+            core::ptr::null(),
+            core::ptr::null_mut(),
+        )
+    };
+    to_result_size(ret)
+}
+
+/// Zeroes `len` bytes of `inode` from `pos` in the page cache (`iomap_zero_range()`).
+pub fn zero_range<M: Operations + ?Sized>(inode: &Inode<M::FileSystem>, pos: i64, len: i64) -> Result {
+    // SAFETY: The inode is valid; the ops table is static.
+    to_result(unsafe {
+        bindings::iomap_zero_range(
+            inode.as_raw(),
+            pos,
+            len,
+            core::ptr::null_mut(),
+            ops::<M>(),
+            core::ptr::null(),
+            core::ptr::null_mut(),
+        )
+    })
+}
+
+/// Zeroes the rest of the block that contains `pos` (`iomap_truncate_page()`), as a
+/// truncate to `pos` needs so that growing the file again reads zeroes.
+pub fn truncate_page<M: Operations + ?Sized>(inode: &Inode<M::FileSystem>, pos: i64) -> Result {
+    // SAFETY: The inode is valid; the ops table is static.
+    to_result(unsafe {
+        bindings::iomap_truncate_page(
+            inode.as_raw(),
+            pos,
+            core::ptr::null_mut(),
+            ops::<M>(),
+            core::ptr::null(),
+            core::ptr::null_mut(),
+        )
+    })
+}
+
+/// Returns the offset of the next hole at or after `offset` (`iomap_seek_hole()`).
+pub fn seek_hole<M: Operations + ?Sized>(inode: &Inode<M::FileSystem>, offset: i64) -> Result<i64> {
+    // SAFETY: The inode is valid; the ops table is static.
+    let ret = unsafe { bindings::iomap_seek_hole(inode.as_raw(), offset, ops::<M>()) };
+    to_result_loff(ret)
+}
+
+/// Returns the offset of the next data at or after `offset` (`iomap_seek_data()`); `ENXIO`
+/// past the last.
+pub fn seek_data<M: Operations + ?Sized>(inode: &Inode<M::FileSystem>, offset: i64) -> Result<i64> {
+    // SAFETY: The inode is valid; the ops table is static.
+    let ret = unsafe { bindings::iomap_seek_data(inode.as_raw(), offset, ops::<M>()) };
+    to_result_loff(ret)
+}
+
+fn to_result_loff(ret: i64) -> Result<i64> {
+    if ret < 0 {
+        // Negative returns are errnos, which fit an `i32`.
+        Err(Error::from_errno(ret as i32))
+    } else {
+        Ok(ret)
+    }
+}
+
+/// Converts a C `ssize_t` result (a byte count or a negative errno).
+pub(crate) fn to_result_size(ret: isize) -> Result<usize> {
+    if ret < 0 {
+        // Negative returns are errnos, which fit an `i32`.
+        Err(Error::from_errno(ret as i32))
+    } else {
+        Ok(ret as usize)
+    }
+}
+
+/// A `FS_IOC_FIEMAP` request (`struct fiemap_extent_info`).
+#[repr(transparent)]
+pub struct FiemapInfo(crate::types::Opaque<bindings::fiemap_extent_info>);
+
+impl FiemapInfo {
+    /// Creates a reference from a raw pointer.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` must be a valid request, exclusively ours for `'a`.
+    pub unsafe fn from_raw<'a>(ptr: *mut bindings::fiemap_extent_info) -> &'a mut Self {
+        // SAFETY: Transparent wrapper; the caller guarantees validity and exclusivity.
+        unsafe { &mut *ptr.cast() }
+    }
+}
+
+/// Answers a fiemap request for `len` bytes from `start` through `M` (`iomap_fiemap()`).
+pub fn fiemap<M: Operations + ?Sized>(
+    inode: &Inode<M::FileSystem>,
+    info: &mut FiemapInfo,
+    start: u64,
+    len: u64,
+) -> Result {
+    // SAFETY: The inode and request are valid; the ops table is static.
+    to_result(unsafe { bindings::iomap_fiemap(inode.as_raw(), info.0.get(), start, len, ops::<M>()) })
 }
 
 #[macros::kunit_tests(rust_iomap)]

@@ -15,7 +15,9 @@
 
 use kernel::{
     fs::{
-        inode::{Inode, Kind, Params},
+        dentry::DEntry,
+        dir::{self, Emitter},
+        inode::{self, Cached, Inode, Kind, Params, Timespec},
         sb::{self, FileSystem, Param, Stat, SuperBlock},
     },
     prelude::*,
@@ -81,6 +83,7 @@ impl FileSystem for ProbeFs {
     const MAGIC: u32 = 0x7072_6f62;
     type Options = Options;
     type Data = ();
+    type InodeData = ();
 
     fn parse_param(options: &mut Options, param: &Param<'_>) -> Result {
         if param.key.to_bytes() != b"bounce" {
@@ -132,13 +135,30 @@ impl FileSystem for ProbeFs {
         Ok(())
     }
 
-    fn root(sb: &SuperBlock<Self>) -> Result<ARef<Inode>> {
-        Ok(sb.new_inode()?.init(Params {
-            kind: Kind::EmptyDir,
-            permissions: 0o755,
-            ino: 1,
-            nlink: 2,
-        }))
+    fn root(sb: &SuperBlock<Self>) -> Result<ARef<Inode<Self>>> {
+        let new = match sb.iget(1)? {
+            Cached::Existing(inode) => return Ok(inode),
+            Cached::New(new) => new,
+        };
+        new.init(
+            Params {
+                kind: Kind::Directory {
+                    inode_ops: &ROOT_INODE_OPS,
+                    file_ops: &ROOT_DIR_OPS,
+                },
+                mode: 0o040755,
+                nlink: 2,
+                uid: 0,
+                gid: 0,
+                size: 0,
+                sectors: 0,
+                atime: Timespec::default(),
+                mtime: Timespec::default(),
+                ctime: Timespec::default(),
+                generation: 0,
+            },
+            Ok::<(), Error>(()),
+        )
     }
 
     fn statfs(sb: &SuperBlock<Self>) -> Result<Stat> {
@@ -150,5 +170,30 @@ impl FileSystem for ProbeFs {
             free_files: 0,
             name_len: 255,
         })
+    }
+}
+
+/// The root directory is empty: every lookup misses.
+struct EmptyDir;
+
+static ROOT_INODE_OPS: inode::Ops<ProbeFs> = inode::Ops::new::<EmptyDir>();
+static ROOT_DIR_OPS: dir::Ops<ProbeFs> = dir::Ops::new::<EmptyDir>();
+
+#[vtable]
+impl inode::Operations for EmptyDir {
+    type FileSystem = ProbeFs;
+
+    fn lookup(_dir: &Inode<ProbeFs>, _dentry: &DEntry<ProbeFs>) -> Result<Option<ARef<Inode<ProbeFs>>>> {
+        Ok(None)
+    }
+}
+
+#[vtable]
+impl dir::Operations for EmptyDir {
+    type FileSystem = ProbeFs;
+
+    fn read_dir(_dir: &Inode<ProbeFs>, emitter: &mut Emitter<'_>) -> Result {
+        emitter.emit_dots();
+        Ok(())
     }
 }

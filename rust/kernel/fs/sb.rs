@@ -17,14 +17,14 @@ use crate::{
     bindings,
     block::bdev::BlockDevice,
     error::{from_result, to_result, Result},
-    fs::inode::{Inode, NewInode},
+    fs::inode::{self, Inode, NewInode},
     prelude::*,
     str::CStrExt,
     sync::aref::ARef,
     types::{ForeignOwnable, Opaque},
     ThisModule,
 };
-use core::marker::PhantomData;
+use core::{marker::PhantomData, ptr::NonNull};
 
 /// One mount option: `key` or `key=value`.
 pub struct Param<'a> {
@@ -62,6 +62,9 @@ pub trait FileSystem: Sized + 'static {
     type Options: Default + Send;
     /// Per-mount data, kept in the super block.
     type Data: ForeignOwnable + Send + Sync;
+    /// Per-inode data, kept in the same allocation as the `struct inode` and dropped when the
+    /// inode is freed.
+    type InodeData: Send + Sync;
 
     /// Takes one mount option. Return `ENOPARAM` for keys the file system does not know:
     /// the VFS then handles its own (`source`) and reports the others as unknown.
@@ -72,10 +75,34 @@ pub trait FileSystem: Sized + 'static {
     fn fill_super(sb: &SuperBlock<Self>, options: Self::Options) -> Result<Self::Data>;
 
     /// Returns the root directory's inode; called after [`FileSystem::fill_super`].
-    fn root(sb: &SuperBlock<Self>) -> Result<ARef<Inode>>;
+    fn root(sb: &SuperBlock<Self>) -> Result<ARef<Inode<Self>>>;
 
     /// Reports the file system's usage (`statfs(2)`).
     fn statfs(_sb: &SuperBlock<Self>) -> Result<Stat> {
+        build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Writes the in-memory inode back to the device (`write_inode`); `sync` asks to wait
+    /// until it is on the device (`WB_SYNC_ALL` writeback, `fsync`).
+    fn write_inode(_inode: &Inode<Self>, _sync: bool) -> Result {
+        build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Called when the last reference to an inode is dropped and the VFS evicts it, after its
+    /// page cache is gone: an inode without links frees its blocks here.
+    fn evict_inode(_inode: &Inode<Self>) {
+        build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Writes everything of the file system back (`sync_fs`, `syncfs(2)`, unmount); `wait`
+    /// asks to wait for it to reach the device.
+    fn sync_fs(_sb: &SuperBlock<Self>, _wait: bool) -> Result {
+        build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Called at unmount after every inode is evicted and before the per-mount data is
+    /// dropped: the last chance to write the super block back.
+    fn put_super(_sb: &SuperBlock<Self>) {
         build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
 }
@@ -147,10 +174,44 @@ impl<T: FileSystem> SuperBlock<T> {
         Some(unsafe { T::Data::borrow(ptr) })
     }
 
-    /// Allocates an inode of this super block.
-    pub fn new_inode(&self) -> Result<NewInode> {
-        // SAFETY: The super block is valid.
-        unsafe { NewInode::new(self.as_raw()) }
+    /// Sets the largest file size the file system supports (`s_maxbytes`); call it from
+    /// [`FileSystem::fill_super`].
+    pub fn set_max_bytes(&self, max: i64) {
+        // SAFETY: The super block is valid; the limit is set while it is being filled.
+        unsafe { (*self.as_raw()).s_maxbytes = max };
+    }
+
+    /// Sets the granularity of the timestamps the file system stores, in nanoseconds
+    /// (`s_time_gran`); call it from [`FileSystem::fill_super`].
+    pub fn set_time_granularity(&self, nanoseconds: u32) {
+        // SAFETY: The super block is valid; the granularity is set while it is being filled.
+        unsafe { (*self.as_raw()).s_time_gran = nanoseconds };
+    }
+
+    /// Returns whether the mapping of new inodes asks for stable pages during writeback: the
+    /// VFS sets this when the device needs stable writes (`SB_I_STABLE_WRITES`).
+    pub fn stable_writes(&self) -> bool {
+        // SAFETY: The super block is valid; the flag is set before the file system fills it.
+        unsafe { (*self.as_raw()).s_iflags & bindings::SB_I_STABLE_WRITES as usize != 0 }
+    }
+
+    /// Returns the inode `ino`: the cached one if it is in memory, or a [`NewInode`] the
+    /// caller must read from the device and initialise (`iget_locked()`). Other lookups of the
+    /// same number wait until it is initialised or fails.
+    pub fn iget(&self, ino: u64) -> Result<inode::Cached<T>> {
+        // SAFETY: The super block is valid and alive (mounted or being filled).
+        let raw = NonNull::new(unsafe { bindings::iget_locked(self.as_raw(), ino) }).ok_or(ENOMEM)?;
+        // SAFETY: `iget_locked` returned a referenced inode of this super block.
+        let is_new = unsafe { bindings::inode_is_new(raw.as_ptr()) };
+        if is_new {
+            // SAFETY: A new inode from `iget_locked` is locked (`I_NEW`), referenced once by
+            // us, and nobody can use it before it is unlocked.
+            Ok(inode::Cached::New(unsafe { NewInode::from_locked(raw) }))
+        } else {
+            // SAFETY: An inode that is not new is initialised by whoever created it, and
+            // `iget_locked` gave us a reference to it.
+            Ok(inode::Cached::Existing(unsafe { ARef::from_raw(raw.cast()) }))
+        }
     }
 }
 
@@ -214,8 +275,26 @@ impl<T: FileSystem> Tables<T> {
     };
 
     const SUPER_OPS: bindings::super_operations = bindings::super_operations {
+        alloc_inode: Some(inode::Tables::<T>::alloc_inode),
+        free_inode: Some(inode::Tables::<T>::free_inode),
+        evict_inode: Some(inode::Tables::<T>::evict_inode),
+        write_inode: if T::HAS_WRITE_INODE {
+            Some(inode::Tables::<T>::write_inode)
+        } else {
+            None
+        },
         statfs: if T::HAS_STATFS {
             Some(Self::statfs)
+        } else {
+            None
+        },
+        sync_fs: if T::HAS_SYNC_FS {
+            Some(Self::sync_fs)
+        } else {
+            None
+        },
+        put_super: if T::HAS_PUT_SUPER {
+            Some(Self::put_super)
         } else {
             None
         },
@@ -357,5 +436,22 @@ impl<T: FileSystem> Tables<T> {
             buf.f_namelen = stat.name_len as isize;
             Ok(0)
         })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the VFS with a live super block of `T`'s type.
+    unsafe extern "C" fn sync_fs(sb: *mut bindings::super_block, wait: c_int) -> c_int {
+        // SAFETY: The super block is valid for the call and of `T`'s type.
+        let sb = unsafe { SuperBlock::<T>::from_raw(sb) };
+        from_result(|| T::sync_fs(sb, wait != 0).map(|()| 0))
+    }
+
+    /// # Safety
+    ///
+    /// Called by the VFS with a super block of `T`'s type that is being shut down.
+    unsafe extern "C" fn put_super(sb: *mut bindings::super_block) {
+        // SAFETY: The super block is valid for the call and of `T`'s type.
+        T::put_super(unsafe { SuperBlock::<T>::from_raw(sb) });
     }
 }

@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Regular files: their `file_operations`, and the I/O control block `read_iter`/`write_iter`
+//! get.
+//!
+//! A file system implements [`Operations`] (read, write, fsync, fallocate) and names its
+//! iomap mapping as [`Operations::Map`]; the table [`Ops::new`] builds adds what iomap
+//! provides from that mapping: `mmap` with `page_mkwrite`, `SEEK_HOLE`/`SEEK_DATA`, splice.
+//! Opening a file allows `O_DIRECT` (`FMODE_CAN_ODIRECT`).
+//!
+//! C header: [`include/linux/fs.h`](srctree/include/linux/fs.h)
+
+use crate::{
+    bindings,
+    error::{from_result, to_result, Result},
+    fs::{inode::Inode, sb::FileSystem},
+    iomap,
+    iov::{IovIterDest, IovIterSource},
+    prelude::*,
+};
+use core::marker::PhantomData;
+
+/// An I/O control block (`struct kiocb`) for a regular file of `T`: the position and flags
+/// of one `read_iter`/`write_iter` call.
+///
+/// # Invariants
+///
+/// `raw` is a valid kiocb on an open regular file of `T`'s file system, usable for `'a` (the
+/// duration of the `read_iter`/`write_iter` call).
+pub struct Iocb<'a, T: FileSystem> {
+    raw: *mut bindings::kiocb,
+    _p: PhantomData<(&'a mut bindings::kiocb, T)>,
+}
+
+impl<'a, T: FileSystem> Iocb<'a, T> {
+    /// Creates the handle.
+    ///
+    /// # Safety
+    ///
+    /// `raw` must be a valid kiocb on an open regular file of `T`'s file system, usable for
+    /// `'a`, and not used by anyone else meanwhile.
+    pub unsafe fn from_raw(raw: *mut bindings::kiocb) -> Self {
+        Self {
+            raw,
+            _p: PhantomData,
+        }
+    }
+
+    /// Returns the raw pointer to the `struct kiocb`.
+    pub fn as_raw(&self) -> *mut bindings::kiocb {
+        self.raw
+    }
+
+    /// Returns the inode of the file.
+    pub fn inode(&self) -> &'a Inode<T> {
+        // SAFETY: By the type invariant the file is open on an initialised inode of `T`,
+        // which the open file pins for `'a`.
+        unsafe { Inode::from_raw(bindings::file_inode((*self.raw).ki_filp)) }
+    }
+
+    /// Returns the file position of the I/O.
+    pub fn pos(&self) -> i64 {
+        // SAFETY: By the type invariant the kiocb is valid.
+        unsafe { (*self.raw).ki_pos }
+    }
+
+    /// Sets the file position (after a buffered read or write).
+    pub fn set_pos(&mut self, pos: i64) {
+        // SAFETY: By the type invariant the kiocb is valid and ours.
+        unsafe { (*self.raw).ki_pos = pos };
+    }
+
+    fn flags(&self) -> c_int {
+        // SAFETY: By the type invariant the kiocb is valid.
+        unsafe { (*self.raw).ki_flags }
+    }
+
+    /// Returns whether this is direct I/O (`O_DIRECT`, `IOCB_DIRECT`).
+    pub fn is_direct(&self) -> bool {
+        self.flags() & bindings::IOCB_DIRECT as c_int != 0
+    }
+
+    /// Returns whether the caller must not block (`RWF_NOWAIT`, `IOCB_NOWAIT`): return
+    /// `EAGAIN` instead of sleeping.
+    pub fn is_nowait(&self) -> bool {
+        self.flags() & bindings::IOCB_NOWAIT != 0
+    }
+
+    /// Returns whether the I/O is asynchronous (AIO, io_uring): its completion may be
+    /// reported after `read_iter`/`write_iter` return.
+    pub fn is_async(&self) -> bool {
+        // SAFETY: By the type invariant the kiocb is valid.
+        unsafe { (*self.raw).ki_complete.is_some() }
+    }
+
+    /// Checks a write against limits, `O_APPEND` (which moves the position) and
+    /// `RLIMIT_FSIZE`, and shortens `from` if needed (`generic_write_checks()`); returns the
+    /// bytes left to write, 0 for nothing. Call with the inode locked.
+    pub fn write_checks(&mut self, from: &mut IovIterSource<'_>) -> Result<usize> {
+        // SAFETY: Both are valid for the call.
+        let ret = unsafe { bindings::generic_write_checks(self.raw, from.as_raw()) };
+        iomap::to_result_size(ret)
+    }
+
+    /// Removes set-user-ID bits and updates the times before a write (`file_modified()`).
+    pub fn file_modified(&self) -> Result {
+        // SAFETY: By the type invariant the kiocb and its file are valid.
+        to_result(unsafe { bindings::file_modified((*self.raw).ki_filp) })
+    }
+
+    /// Updates the access time (`file_accessed()`).
+    pub fn file_accessed(&self) {
+        // SAFETY: By the type invariant the kiocb and its file are valid.
+        unsafe { bindings::file_accessed((*self.raw).ki_filp) };
+    }
+
+    /// Makes `written` bytes just written durable if the file or call asks for it (`O_SYNC`,
+    /// `O_DSYNC`, `RWF_SYNC`: `generic_write_sync()`); returns `written` or the error.
+    pub fn write_sync(&mut self, written: usize) -> Result<usize> {
+        let count = isize::try_from(written).map_err(|_| EINVAL)?;
+        // SAFETY: By the type invariant the kiocb is valid.
+        let ret = unsafe { bindings::generic_write_sync(self.raw, count) };
+        iomap::to_result_size(ret)
+    }
+
+    /// Reads through the page cache (`generic_file_read_iter()`), which iomap fills through
+    /// the file's address-space operations.
+    pub fn buffered_read(&mut self, to: &mut IovIterDest<'_>) -> Result<usize> {
+        // SAFETY: Both are valid for the call.
+        let ret = unsafe { bindings::generic_file_read_iter(self.raw, to.as_raw()) };
+        iomap::to_result_size(ret)
+    }
+}
+
+/// The operations of regular files (`struct file_operations`).
+#[vtable]
+pub trait Operations {
+    /// The file system the files belong to.
+    type FileSystem: FileSystem;
+    /// The file system's mapping, for page faults and `SEEK_HOLE`/`SEEK_DATA`.
+    type Map: iomap::Operations<FileSystem = Self::FileSystem>;
+
+    /// Reads at the iocb's position into `to` (`read_iter`); buffered or direct.
+    fn read_iter(iocb: Iocb<'_, Self::FileSystem>, to: &mut IovIterDest<'_>) -> Result<usize>;
+
+    /// Writes `from` at the iocb's position (`write_iter`); buffered or direct.
+    fn write_iter(iocb: Iocb<'_, Self::FileSystem>, from: &mut IovIterSource<'_>) -> Result<usize>;
+
+    /// Makes the byte range `start..=end` durable, with the metadata needed to read it back
+    /// (all metadata unless `datasync`).
+    fn fsync(_inode: &Inode<Self::FileSystem>, _start: i64, _end: i64, _datasync: bool) -> Result {
+        build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Allocates or deallocates space (`fallocate(2)` with its `mode` flags); `EOPNOTSUPP`
+    /// for modes the file system does not support.
+    fn fallocate(_inode: &Inode<Self::FileSystem>, _mode: i32, _offset: i64, _len: i64) -> Result {
+        build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// A static `file_operations` table for regular files of the implementation `U`.
+pub struct Ops<T: FileSystem> {
+    pub(crate) table: bindings::file_operations,
+    _p: PhantomData<T>,
+}
+
+// SAFETY: The table holds function pointers and a NULL owner; it is never written.
+unsafe impl<T: FileSystem> Sync for Ops<T> {}
+
+impl<T: FileSystem> Ops<T> {
+    /// Builds the table of `U`.
+    pub const fn new<U: Operations<FileSystem = T> + ?Sized>() -> Self {
+        Self {
+            table: bindings::file_operations {
+                fop_flags: bindings::FOP_BUFFER_RASYNC,
+                llseek: Some(Tables::<U>::llseek),
+                read_iter: Some(Tables::<U>::read_iter),
+                write_iter: Some(Tables::<U>::write_iter),
+                open: Some(Tables::<U>::open),
+                mmap_prepare: Some(Tables::<U>::mmap_prepare),
+                fsync: if U::HAS_FSYNC {
+                    Some(Tables::<U>::fsync)
+                } else {
+                    None
+                },
+                fallocate: if U::HAS_FALLOCATE {
+                    Some(Tables::<U>::fallocate)
+                } else {
+                    None
+                },
+                splice_read: Some(bindings::filemap_splice_read),
+                splice_write: Some(bindings::iter_file_splice_write),
+                // SAFETY: All-zero is a valid `file_operations` (every entry NULL).
+                ..unsafe { core::mem::zeroed() }
+            },
+            _p: PhantomData,
+        }
+    }
+}
+
+struct Tables<U: ?Sized>(PhantomData<U>);
+
+impl<U: Operations + ?Sized> Tables<U> {
+    const VM_OPS: bindings::vm_operations_struct = bindings::vm_operations_struct {
+        fault: Some(bindings::filemap_fault),
+        map_pages: Some(bindings::filemap_map_pages),
+        page_mkwrite: Some(Self::page_mkwrite),
+        // SAFETY: All-zero is a valid `vm_operations_struct` (every entry NULL).
+        ..unsafe { core::mem::zeroed() }
+    };
+
+    /// # Safety
+    ///
+    /// Called by the VFS for an inode of `U`'s file system and a file being opened.
+    unsafe extern "C" fn open(inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+        // SAFETY: The file is being opened by us; iomap serves `O_DIRECT`.
+        unsafe { (*file).f_mode |= bindings::FMODE_CAN_ODIRECT };
+        // SAFETY: Forwarded from the VFS.
+        unsafe { bindings::generic_file_open(inode, file) }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the VFS with a kiocb on a regular file of `U`'s file system.
+    unsafe extern "C" fn read_iter(
+        iocb: *mut bindings::kiocb,
+        to: *mut bindings::iov_iter,
+    ) -> isize {
+        // SAFETY: The VFS passes a valid kiocb and destination iterator for the call.
+        let (iocb, to) = unsafe { (Iocb::from_raw(iocb), IovIterDest::from_raw(to)) };
+        match U::read_iter(iocb, to) {
+            Ok(n) => n as isize,
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the VFS with a kiocb on a regular file of `U`'s file system.
+    unsafe extern "C" fn write_iter(
+        iocb: *mut bindings::kiocb,
+        from: *mut bindings::iov_iter,
+    ) -> isize {
+        // SAFETY: The VFS passes a valid kiocb and source iterator for the call.
+        let (iocb, from) = unsafe { (Iocb::from_raw(iocb), IovIterSource::from_raw(from)) };
+        match U::write_iter(iocb, from) {
+            Ok(n) => n as isize,
+            Err(e) => e.to_errno() as isize,
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the VFS with an open regular file of `U`'s file system.
+    unsafe extern "C" fn llseek(
+        file: *mut bindings::file,
+        offset: bindings::loff_t,
+        whence: c_int,
+    ) -> bindings::loff_t {
+        // SAFETY: The file is open on an initialised inode of `U`.
+        let inode = unsafe { Inode::<U::FileSystem>::from_raw(bindings::file_inode(file)) };
+        let found = match whence as u32 {
+            bindings::SEEK_HOLE => {
+                let _lock = inode.lock_shared();
+                iomap::seek_hole::<U::Map>(inode, offset)
+            }
+            bindings::SEEK_DATA => {
+                let _lock = inode.lock_shared();
+                iomap::seek_data::<U::Map>(inode, offset)
+            }
+            // SAFETY: Forwarded from the VFS.
+            _ => return unsafe { bindings::generic_file_llseek(file, offset, whence) },
+        };
+        match found {
+            // SAFETY: The file is valid; this sets `f_pos` as `llseek` must.
+            Ok(pos) => unsafe {
+                bindings::vfs_setpos(file, pos, (*(*inode.as_raw()).i_sb).s_maxbytes)
+            },
+            Err(e) => e.to_errno().into(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by the VFS when a regular file of `U`'s file system is mapped.
+    unsafe extern "C" fn mmap_prepare(desc: *mut bindings::vm_area_desc) -> c_int {
+        // SAFETY: `desc` is valid; this sets the generic page-cache mapping up.
+        let ret = unsafe { bindings::generic_file_mmap_prepare(desc) };
+        if ret == 0 {
+            // SAFETY: `desc` is valid and ours to complete; the table is static.
+            unsafe { (*desc).vm_ops = &Self::VM_OPS };
+        }
+        ret
+    }
+
+    /// # Safety
+    ///
+    /// Called by the MM for a write fault on a shared mapping of a file of `U`'s file system.
+    unsafe extern "C" fn page_mkwrite(vmf: *mut bindings::vm_fault) -> bindings::vm_fault_t {
+        // SAFETY: The fault's VMA maps an open file of `U`'s file system.
+        let file = unsafe { (*(*vmf).__bindgen_anon_1.vma).vm_file };
+        // SAFETY: As above; the inode is initialised and pinned by the file.
+        let inode = unsafe { Inode::<U::FileSystem>::from_raw(bindings::file_inode(file)) };
+        let sb = inode.super_block().as_raw();
+        // SAFETY: Freeze protection for the fault, as every `page_mkwrite` takes it.
+        unsafe { bindings::sb_start_pagefault(sb) };
+        // SAFETY: The file is valid.
+        unsafe { bindings::file_update_time(file) };
+        let ret = {
+            let _invalidate = inode.invalidate_lock_shared();
+            // SAFETY: `vmf` is valid; the ops table is static.
+            unsafe { bindings::iomap_page_mkwrite(vmf, iomap::ops::<U::Map>(), core::ptr::null_mut()) }
+        };
+        // SAFETY: Paired with `sb_start_pagefault` above.
+        unsafe { bindings::sb_end_pagefault(sb) };
+        ret
+    }
+
+    /// # Safety
+    ///
+    /// Called by the VFS with an open regular file of `U`'s file system.
+    unsafe extern "C" fn fsync(
+        file: *mut bindings::file,
+        start: bindings::loff_t,
+        end: bindings::loff_t,
+        datasync: c_int,
+    ) -> c_int {
+        // SAFETY: The file is open on an initialised inode of `U`.
+        let inode = unsafe { Inode::from_raw(bindings::file_inode(file)) };
+        from_result(|| U::fsync(inode, start, end, datasync != 0).map(|()| 0))
+    }
+
+    /// # Safety
+    ///
+    /// Called by the VFS with an open regular file of `U`'s file system.
+    unsafe extern "C" fn fallocate(
+        file: *mut bindings::file,
+        mode: c_int,
+        offset: bindings::loff_t,
+        len: bindings::loff_t,
+    ) -> c_long {
+        // SAFETY: The file is open on an initialised inode of `U`.
+        let inode = unsafe { Inode::from_raw(bindings::file_inode(file)) };
+        match U::fallocate(inode, mode, offset, len) {
+            Ok(()) => 0,
+            Err(e) => e.to_errno() as c_long,
+        }
+    }
+}

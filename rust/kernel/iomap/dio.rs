@@ -1,0 +1,430 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Direct I/O through iomap (`iomap_dio_rw()`), with bounce buffering and completions in
+//! process context.
+//!
+//! A file system calls [`rw`] from its `read_iter`/`write_iter` with its mapping
+//! ([`super::Operations`]), its direct-I/O hooks ([`DioOperations`]) and [`DioFlags`]. With
+//! [`DioFlags::BOUNCE`] iomap copies the data through kernel pages (`bio_iov_iter_bounce()`),
+//! so a device that checksums the data sees pages nobody can change; a bounced read is copied
+//! back to the caller only when it completes (`bio_iov_iter_unbounce()`), which must not happen
+//! in interrupt context. [`DioBio::submit_completing_in_task`] is the way to get there: the
+//! bio's completion is moved to the super block's direct-I/O workqueue and
+//! [`DioOperations::complete_in_task`] ends it there.
+//!
+//! C header: [`include/linux/iomap.h`](srctree/include/linux/iomap.h)
+
+use super::{DioFlags, Operations};
+use crate::{
+    bindings,
+    block::bio::{Bio, BounceIter},
+    error::Result,
+    fs::{inode::Inode, regular::Iocb, sb::FileSystem},
+    prelude::*,
+    types::ForeignOwnable,
+    workqueue::{impl_has_work, new_work, Queue, Work, WorkItem},
+};
+use core::{marker::PhantomData, mem::ManuallyDrop, ptr::NonNull};
+
+/// What a finished direct I/O covered, as iomap reports it to [`DioOperations::end_io`]
+/// (`IOMAP_DIO_UNWRITTEN`, `IOMAP_DIO_COW`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EndFlags(u32);
+
+impl EndFlags {
+    /// The I/O wrote into unwritten extents, which must now be converted.
+    pub const UNWRITTEN: Self = Self(bindings::IOMAP_DIO_UNWRITTEN);
+    /// The I/O wrote into copy-on-write extents.
+    pub const COW: Self = Self(bindings::IOMAP_DIO_COW);
+
+    /// Returns whether every flag of `other` is set.
+    pub fn contains(self, other: Self) -> bool {
+        self.0 & other.0 == other.0
+    }
+}
+
+/// A file system's hooks into iomap direct I/O: `struct iomap_dio_ops`.
+///
+/// Implementing [`DioOperations::submit_io`] makes iomap allocate its bios from
+/// `iomap_ioend_bioset`, whose private area carries what
+/// [`DioBio::submit_completing_in_task`] needs.
+#[vtable]
+pub trait DioOperations: 'static {
+    /// The file system the inodes belong to.
+    type FileSystem: FileSystem;
+
+    /// Called once the whole I/O of `size` bytes at `pos` finished (or failed with `status`):
+    /// update the size after an extending write, convert unwritten extents. An error returned
+    /// here fails the I/O; iomap's own error is never dropped.
+    fn end_io(
+        _inode: &Inode<Self::FileSystem>,
+        _pos: i64,
+        _size: usize,
+        _status: Result,
+        _flags: EndFlags,
+    ) -> Result {
+        build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Submits one bio of the I/O, built by iomap for `file_offset`; call
+    /// [`DioBio::submit`] or [`DioBio::submit_completing_in_task`]. A bio dropped without
+    /// being submitted fails with `EIO`.
+    fn submit_io(_bio: DioBio<Self>, _file_offset: i64) {
+        build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Runs in process context for every bio submitted with
+    /// [`DioBio::submit_completing_in_task`], once the device finished it. The default ends
+    /// it right away ([`CompletedDioBio::end`]); a file system may trace or count first.
+    fn complete_in_task(bio: CompletedDioBio<Self>) {
+        bio.end();
+    }
+}
+
+/// Direct I/O without file system hooks (`iomap_dio_rw()` with NULL `dops`).
+pub struct NoHooks<T>(PhantomData<T>);
+
+#[vtable]
+impl<T: FileSystem> DioOperations for NoHooks<T> {
+    type FileSystem = T;
+}
+
+/// The static `iomap_dio_ops` table of `D` and its trampolines.
+struct Tables<D: ?Sized>(PhantomData<D>);
+
+impl<D: DioOperations + ?Sized> Tables<D> {
+    const OPS: bindings::iomap_dio_ops = bindings::iomap_dio_ops {
+        end_io: if D::HAS_END_IO {
+            Some(Self::end_io)
+        } else {
+            None
+        },
+        submit_io: if D::HAS_SUBMIT_IO {
+            Some(Self::submit_io)
+        } else {
+            None
+        },
+        bio_set: if D::HAS_SUBMIT_IO {
+            // Only the address of the bio set is taken; iomap owns it.
+            &raw mut bindings::iomap_ioend_bioset
+        } else {
+            core::ptr::null_mut()
+        },
+    };
+
+    /// Returns the table, or NULL when `D` has no hook, as iomap expects.
+    fn ops() -> *const bindings::iomap_dio_ops {
+        if D::HAS_END_IO || D::HAS_SUBMIT_IO {
+            &Self::OPS
+        } else {
+            core::ptr::null()
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by iomap with the kiocb of a finished direct I/O on a file of `D`'s file system.
+    unsafe extern "C" fn end_io(
+        iocb: *mut bindings::kiocb,
+        size: isize,
+        error: c_int,
+        flags: c_uint,
+    ) -> c_int {
+        // SAFETY: The kiocb and its file are valid until iomap completes it, after this.
+        let (inode, pos) = unsafe {
+            (
+                Inode::<D::FileSystem>::from_raw(bindings::file_inode((*iocb).ki_filp)),
+                (*iocb).ki_pos,
+            )
+        };
+        let status = crate::error::to_result(error);
+        match D::end_io(inode, pos, size.max(0) as usize, status, EndFlags(flags)) {
+            Ok(()) => error,
+            Err(e) => e.to_errno(),
+        }
+    }
+
+    /// # Safety
+    ///
+    /// Called by iomap with a new bio from `iomap_ioend_bioset` for an inode of `D`'s file
+    /// system.
+    unsafe extern "C" fn submit_io(
+        iter: *const bindings::iomap_iter,
+        bio: *mut bindings::bio,
+        file_offset: bindings::loff_t,
+    ) {
+        // SAFETY: iomap passes a valid iterator and bio; the bio is ours to submit.
+        let (inode, bio) = unsafe { ((*iter).inode, NonNull::new_unchecked(bio)) };
+        D::submit_io(
+            DioBio {
+                bio,
+                inode,
+                file_offset,
+                _p: PhantomData,
+            },
+            file_offset,
+        );
+    }
+}
+
+/// A bio iomap built for a direct I/O of `D`, which must be submitted.
+///
+/// # Invariants
+///
+/// `bio` is a bio iomap handed to `submit_io`, allocated from `iomap_ioend_bioset`, not yet
+/// submitted, and owned by us; `inode` is the (initialised, `D`'s file system) inode it
+/// belongs to, kept alive by the direct I/O in progress.
+pub struct DioBio<D: DioOperations + ?Sized> {
+    bio: NonNull<bindings::bio>,
+    inode: *mut bindings::inode,
+    file_offset: i64,
+    _p: PhantomData<D>,
+}
+
+impl<D: DioOperations + ?Sized> DioBio<D> {
+    /// Returns the bio (operation, sector, size).
+    pub fn bio(&self) -> &Bio {
+        // SAFETY: By the type invariant the bio is valid while we own it.
+        unsafe { Bio::from_raw(self.bio.as_ptr()) }
+    }
+
+    /// Returns the inode the I/O is for.
+    pub fn inode(&self) -> &Inode<D::FileSystem> {
+        // SAFETY: By the type invariant the inode is valid and initialised.
+        unsafe { Inode::from_raw(self.inode) }
+    }
+
+    /// Returns the file offset of the bio's first byte.
+    pub fn file_offset(&self) -> i64 {
+        self.file_offset
+    }
+
+    /// Submits the bio with iomap's own completion (`submit_bio()`), which may run in
+    /// interrupt context.
+    pub fn submit(self) {
+        let this = ManuallyDrop::new(self);
+        // SAFETY: By the type invariant the bio is ours and ready; it is submitted once.
+        unsafe { bindings::submit_bio(this.bio.as_ptr()) };
+    }
+
+    /// Submits the bio so that its completion runs in process context, on the super block's
+    /// direct-I/O workqueue (`s_dio_done_wq`): there [`DioOperations::complete_in_task`] gets
+    /// it and iomap finishes it, copying a bounced read back into the caller's pages.
+    ///
+    /// If the work item cannot be allocated the bio fails with `ENOMEM` instead.
+    pub fn submit_completing_in_task(self) {
+        let this = ManuallyDrop::new(self);
+        let bio = this.bio.as_ptr();
+        // SAFETY: By the type invariant the inode and its super block are valid.
+        let sb = unsafe { (*this.inode).i_sb };
+        // SAFETY: The super block is alive while its inode has direct I/O in flight; this
+        // creates its direct-I/O queue once (or finds it), which the VFS destroys only at
+        // unmount, after every I/O of the super block completed.
+        let queue_ready = unsafe { bindings::sb_init_dio_done_wq(sb) } == 0;
+        let work = KBox::pin_init(
+            pin_init!(TaskCompletion::<D> {
+                work <- new_work!("iomap::dio::TaskCompletion"),
+                bio: this.bio,
+                inode: this.inode,
+                file_offset: this.file_offset,
+                _p: PhantomData,
+            }),
+            GFP_KERNEL,
+        );
+        let work = match work {
+            Ok(work) if queue_ready => work,
+            _ => {
+                // SAFETY: The bio is ours and not submitted: end it with an error through
+                // iomap's completion, in process context.
+                unsafe {
+                    (*bio).bi_status = bindings::BLK_STS_RESOURCE as bindings::blk_status_t;
+                    bindings::bio_endio(bio);
+                }
+                return;
+            }
+        };
+        // SAFETY: By the type invariant the bio comes from `iomap_ioend_bioset`, so it is
+        // the `io_bio` of an ioend whose `io_private` nobody else uses for direct I/O; the
+        // completion takes the work item back from there exactly once.
+        unsafe {
+            let ioend = crate::container_of!(bio, bindings::iomap_ioend, io_bio);
+            (*ioend).io_private = work.into_foreign().cast();
+            (*bio).bi_end_io = Some(end_bio_in_task::<D>);
+            bindings::submit_bio(bio);
+        }
+    }
+}
+
+impl<D: DioOperations + ?Sized> Drop for DioBio<D> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant the bio is ours and was not submitted: end it with
+        // `EIO` through iomap's completion so the I/O finishes instead of hanging.
+        unsafe { bindings::bio_io_error(self.bio.as_ptr()) };
+    }
+}
+
+/// The work item that carries a completed bio to process context.
+#[pin_data]
+struct TaskCompletion<D: DioOperations + ?Sized> {
+    #[pin]
+    work: Work<TaskCompletion<D>>,
+    bio: NonNull<bindings::bio>,
+    inode: *mut bindings::inode,
+    file_offset: i64,
+    _p: PhantomData<D>,
+}
+
+// SAFETY: The bio and inode pointers are handed from the submitter to the completion, one
+// owner at a time; the block layer and the VFS allow that on any CPU.
+unsafe impl<D: DioOperations + ?Sized> Send for TaskCompletion<D> {}
+// SAFETY: Shared references give no access to the pointers' targets.
+unsafe impl<D: DioOperations + ?Sized> Sync for TaskCompletion<D> {}
+
+impl_has_work! {
+    impl{D: DioOperations + ?Sized} HasWork<TaskCompletion<D>> for TaskCompletion<D> { self.work }
+}
+
+impl<D: DioOperations + ?Sized> WorkItem for TaskCompletion<D> {
+    type Pointer = Pin<KBox<TaskCompletion<D>>>;
+
+    fn run(this: Pin<KBox<TaskCompletion<D>>>) {
+        let bio = CompletedDioBio::<D> {
+            bio: this.bio,
+            inode: this.inode,
+            file_offset: this.file_offset,
+            _p: PhantomData,
+        };
+        drop(this);
+        D::complete_in_task(bio);
+    }
+}
+
+/// `bi_end_io` of bios submitted with [`DioBio::submit_completing_in_task`]; may run in
+/// interrupt context, so it only queues the work item.
+///
+/// # Safety
+///
+/// Called by the block layer once for such a bio.
+unsafe extern "C" fn end_bio_in_task<D: DioOperations + ?Sized>(bio: *mut bindings::bio) {
+    // SAFETY: The bio is the `io_bio` of an ioend whose `io_private` holds the work item
+    // stored at submission; it is taken back once, here.
+    let (work, sb) = unsafe {
+        let ioend = crate::container_of!(bio, bindings::iomap_ioend, io_bio);
+        let work = <Pin<KBox<TaskCompletion<D>>>>::from_foreign((*ioend).io_private.cast());
+        (*ioend).io_private = core::ptr::null_mut();
+        let sb = (*work.inode).i_sb;
+        (work, sb)
+    };
+    // SAFETY: The queue was created at submission and lives until the super block is shut
+    // down, which waits for this I/O (the file is open while it is in flight).
+    let queue = unsafe { Queue::from_raw((*sb).s_dio_done_wq) };
+    queue.enqueue(work);
+}
+
+/// A direct-I/O bio the device has finished, in process context; [`CompletedDioBio::end`]
+/// hands it to iomap.
+///
+/// # Invariants
+///
+/// `bio` is a completed direct-I/O bio of `D` that iomap has not yet been told about, owned
+/// by us; `inode` is its inode, alive until the bio is ended.
+pub struct CompletedDioBio<D: DioOperations + ?Sized> {
+    bio: NonNull<bindings::bio>,
+    inode: *mut bindings::inode,
+    file_offset: i64,
+    _p: PhantomData<D>,
+}
+
+// SAFETY: Ownership of a completed bio may move between threads in process context.
+unsafe impl<D: DioOperations + ?Sized> Send for CompletedDioBio<D> {}
+
+impl<D: DioOperations + ?Sized> CompletedDioBio<D> {
+    /// Returns the bio (operation, size, status).
+    pub fn bio(&self) -> &Bio {
+        // SAFETY: By the type invariant the bio is valid until ended.
+        unsafe { Bio::from_raw(self.bio.as_ptr()) }
+    }
+
+    /// Returns the inode the I/O is for.
+    pub fn inode(&self) -> &Inode<D::FileSystem> {
+        // SAFETY: By the type invariant the inode is valid until the bio is ended.
+        unsafe { Inode::from_raw(self.inode) }
+    }
+
+    /// Returns the file offset of the bio's first byte.
+    pub fn file_offset(&self) -> i64 {
+        self.file_offset
+    }
+
+    /// Ends the bio through iomap (`iomap_dio_bio_end_io()`): a bounced read is copied back
+    /// into the caller's pages (only if it succeeded), the bounce pages are freed, and the
+    /// last bio completes the whole I/O. Sleeps; process context only.
+    pub fn end(self) {
+        let this = ManuallyDrop::new(self);
+        crate::task::might_sleep();
+        // SAFETY: By the type invariant the bio is completed and iomap was not told yet.
+        unsafe { bindings::iomap_dio_bio_end_io(this.bio.as_ptr()) };
+    }
+}
+
+impl<D: DioOperations + ?Sized> Drop for CompletedDioBio<D> {
+    fn drop(&mut self) {
+        // SAFETY: As in `end`: a completed bio that was not ended yet.
+        unsafe { bindings::iomap_dio_bio_end_io(self.bio.as_ptr()) };
+    }
+}
+
+/// How a direct I/O ended, as [`rw`] reports it.
+pub enum Outcome<'a, T: FileSystem> {
+    /// It completed with this many bytes; the iocb is still the caller's.
+    Done(usize, Iocb<'a, T>),
+    /// An asynchronous iocb was queued (`-EIOCBQUEUED`): it completes (and may be freed)
+    /// without the caller, which must not touch it again and returns
+    /// [`Outcome::into_result`]'s `EIOCBQUEUED` to the VFS.
+    Queued,
+}
+
+impl<T: FileSystem> Outcome<'_, T> {
+    /// What `read_iter`/`write_iter` return for this outcome.
+    pub fn into_result(self) -> Result<usize> {
+        match self {
+            Self::Done(bytes, _) => Ok(bytes),
+            Self::Queued => Err(EIOCBQUEUED),
+        }
+    }
+}
+
+/// Does the direct I/O of `iocb` on `iter` (`iomap_dio_rw()`): a read if `iter` is an
+/// [`crate::iov::IovIterDest`], a write if it is an [`crate::iov::IovIterSource`]. The caller
+/// holds the inode lock as its file system requires and checked alignment; misaligned I/O
+/// fails with `EINVAL` in iomap as well.
+///
+/// The iocb is consumed: an asynchronous one may complete and be freed before this returns,
+/// which [`Outcome::Queued`] reports.
+pub fn rw<'a, M, D, I>(
+    iocb: Iocb<'a, M::FileSystem>,
+    iter: &mut I,
+    flags: DioFlags,
+) -> Result<Outcome<'a, M::FileSystem>>
+where
+    M: Operations + ?Sized,
+    D: DioOperations<FileSystem = M::FileSystem> + ?Sized,
+    I: BounceIter,
+{
+    // SAFETY: The iocb and iterator are valid for the call; the tables are static.
+    let ret = unsafe {
+        bindings::iomap_dio_rw(
+            iocb.as_raw(),
+            iter.as_raw_iter(),
+            super::ops::<M>(),
+            Tables::<D>::ops(),
+            flags.as_raw(),
+            core::ptr::null_mut(),
+            0,
+        )
+    };
+    if ret == -(bindings::EIOCBQUEUED as isize) {
+        return Ok(Outcome::Queued);
+    }
+    Ok(Outcome::Done(super::to_result_size(ret)?, iocb))
+}
