@@ -34,6 +34,10 @@ tools)
 	need_root tools
 	"$IN_ROOT" $CARGO build --release --manifest-path $IN_SRC/tools/Cargo.toml --target-dir $IN_TARGET ||
 		die tools "cargo build of tools/ failed."
+	# Cargo cannot name a binary with a dot; mkfs(8) and fsck(8) look for these names.
+	for tool in mkfs fsck; do
+		ln -sf $tool-bouncefs "$ROOT$IN_TARGET/release/$tool.bouncefs"
+	done
 	;;
 host-check)
 	need_root host-check

@@ -123,6 +123,24 @@ impl BlockDevice {
         unsafe { self.rw_virt(pos, data, len, bindings::req_op_REQ_OP_WRITE) }
     }
 
+    /// Flushes the device's volatile write cache (`blkdev_issue_flush()`): what was written
+    /// before is on stable storage when this returns.
+    pub fn flush(&self) -> Result {
+        // SAFETY: By the type invariant the device is open.
+        to_result(unsafe { bindings::blkdev_issue_flush(self.as_raw()) })
+    }
+
+    /// Writes zeroes to `len` bytes at byte offset `pos` and waits (`blkdev_issue_zeroout()`),
+    /// with the range rules of [`BlockDevice::read_at`].
+    pub fn zero_out(&self, pos: u64, len: u64) -> Result {
+        let count = usize::try_from(len).map_err(|_| EINVAL)?;
+        self.check_range(pos, count)?;
+        // SAFETY: By the type invariant the device is open; the range was checked.
+        to_result(unsafe {
+            bindings::blkdev_issue_zeroout(self.as_raw(), pos >> 9, len >> 9, bindings::GFP_KERNEL, 0)
+        })
+    }
+
     /// Checks the range and does the synchronous I/O.
     ///
     /// # Safety

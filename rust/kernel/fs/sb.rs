@@ -174,6 +174,12 @@ impl<T: FileSystem> SuperBlock<T> {
         Some(unsafe { T::Data::borrow(ptr) })
     }
 
+    /// Returns the device number of the file system (`s_dev`), as `stat(2)` reports it.
+    pub fn dev(&self) -> u32 {
+        // SAFETY: The super block is valid; `s_dev` is set before it is filled.
+        unsafe { (*self.as_raw()).s_dev }
+    }
+
     /// Sets the largest file size the file system supports (`s_maxbytes`); call it from
     /// [`FileSystem::fill_super`].
     pub fn set_max_bytes(&self, max: i64) {

@@ -227,6 +227,7 @@ impl<D: DioOperations + ?Sized> DioBio<D> {
                 bio: this.bio,
                 inode: this.inode,
                 file_offset: this.file_offset,
+                size: this.bio().size(),
                 _p: PhantomData,
             }),
             GFP_KERNEL,
@@ -271,6 +272,7 @@ struct TaskCompletion<D: DioOperations + ?Sized> {
     bio: NonNull<bindings::bio>,
     inode: *mut bindings::inode,
     file_offset: i64,
+    size: u32,
     _p: PhantomData<D>,
 }
 
@@ -292,6 +294,7 @@ impl<D: DioOperations + ?Sized> WorkItem for TaskCompletion<D> {
             bio: this.bio,
             inode: this.inode,
             file_offset: this.file_offset,
+            size: this.size,
             _p: PhantomData,
         };
         drop(this);
@@ -332,6 +335,7 @@ pub struct CompletedDioBio<D: DioOperations + ?Sized> {
     bio: NonNull<bindings::bio>,
     inode: *mut bindings::inode,
     file_offset: i64,
+    size: u32,
     _p: PhantomData<D>,
 }
 
@@ -354,6 +358,12 @@ impl<D: DioOperations + ?Sized> CompletedDioBio<D> {
     /// Returns the file offset of the bio's first byte.
     pub fn file_offset(&self) -> i64 {
         self.file_offset
+    }
+
+    /// Returns the bytes the bio carried when it was submitted (a completed bio's own size
+    /// has been consumed by the block layer).
+    pub fn size(&self) -> u32 {
+        self.size
     }
 
     /// Ends the bio through iomap (`iomap_dio_bio_end_io()`): a bounced read is copied back

@@ -1,0 +1,75 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Block I/O of metadata and the glue to the shared on-disk format.
+//!
+//! Metadata goes through `bdev_rw_virt()` synchronously, block by block; file data goes
+//! through iomap. Every block read is checked by the format code before anything in it is
+//! used, and a failed check becomes `EUCLEAN` with a dmesg line naming the object.
+
+use crate::{alloc::Allocator, format};
+use kernel::{bindings, block::bdev::BlockDevice, error::fs_code::EUCLEAN, prelude::*};
+
+/// The file system block size.
+pub(crate) const BLOCK_SIZE: u32 = format::BLOCK_SIZE as u32;
+/// `BLOCK_SIZE` as a byte count.
+pub(crate) const BLOCK_BYTES: usize = format::BLOCK_SIZE as usize;
+/// Largest file: extents address blocks with 32 bits.
+pub(crate) const MAX_FILE_SIZE: i64 = (u32::MAX as i64) * (BLOCK_SIZE as i64);
+
+/// CRC32C through the kernel's implementation, in the format's convention (standard CRC-32C).
+pub(crate) fn crc32c(data: &[u8]) -> u32 {
+    // SAFETY: `data` is valid for reads of its length for the call.
+    !unsafe { bindings::crc32c(!0, data.as_ptr().cast(), data.len()) }
+}
+
+/// Reports a corrupt on-disk object and returns the error the caller gets.
+pub(crate) fn corrupt(bdev: &BlockDevice, what: core::fmt::Arguments<'_>, error: format::FormatError) -> Error {
+    pr_err!("{}: {}: {}\n", bdev.name(), what, error.describe());
+    EUCLEAN
+}
+
+/// Reads block `block` of the device.
+pub(crate) fn read_block(bdev: &BlockDevice, block: u64) -> Result<KVec<u8>> {
+    let mut buf = KVec::from_elem(0u8, BLOCK_BYTES, GFP_KERNEL)?;
+    bdev.read_at(block.checked_mul(u64::from(BLOCK_SIZE)).ok_or(EINVAL)?, &mut buf)?;
+    Ok(buf)
+}
+
+/// Writes block `block` of the device.
+pub(crate) fn write_block(bdev: &BlockDevice, block: u64, buf: &KVec<u8>) -> Result {
+    bdev.write_at(block.checked_mul(u64::from(BLOCK_SIZE)).ok_or(EINVAL)?, buf)
+}
+
+/// Reads and checks the super block, and that the file system fits the device.
+pub(crate) fn read_superblock(bdev: &BlockDevice) -> Result<format::Superblock> {
+    let buf = read_block(bdev, 0)?;
+    let sb = format::Superblock::decode(&buf, crc32c)
+        .map_err(|e| corrupt(bdev, format_args!("superblock"), e))?;
+    if !sb.fits_device(bdev.size()) {
+        pr_err!(
+            "{}: superblock: the file system has {} blocks, the device only {}\n",
+            bdev.name(),
+            sb.total_blocks,
+            bdev.size() / u64::from(BLOCK_SIZE)
+        );
+        return Err(EUCLEAN);
+    }
+    Ok(sb)
+}
+
+/// Writes the super block with the current free counts and `state`.
+pub(crate) fn write_superblock(
+    bdev: &BlockDevice,
+    geometry: &format::Superblock,
+    alloc: &Allocator,
+    state: u32,
+) -> Result {
+    let mut sb = geometry.clone();
+    let (free_blocks, free_inodes) = alloc.free_counts();
+    sb.free_blocks = free_blocks;
+    sb.free_inodes = free_inodes;
+    sb.state = state;
+    let mut buf = KVec::from_elem(0u8, BLOCK_BYTES, GFP_KERNEL)?;
+    sb.encode(&mut buf, crc32c);
+    write_block(bdev, 0, &buf)
+}

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Regular files: one iomap mapping for buffered, mmap and direct I/O, and the direct-I/O
+//! path that bounces on devices that need stable pages.
+
+use crate::{disk, inode, mount, trace, BounceFs, Counters};
+use kernel::{
+    bindings,
+    error::fs_code::EOPNOTSUPP,
+    fs::{
+        address_space,
+        inode::{self as vfs_inode, Inode},
+        regular::{self, Iocb},
+    },
+    iomap::{
+        self,
+        dio::{self, CompletedDioBio, DioBio, DioOperations, EndFlags, Outcome},
+        DioFlags, IterFlags, Map, MapFlags, Type,
+    },
+    iov::{IovIterDest, IovIterSource},
+    prelude::*,
+};
+
+pub(crate) static INODE_OPS: vfs_inode::Ops<BounceFs> = vfs_inode::Ops::new::<FileInode>();
+pub(crate) static SPECIAL_INODE_OPS: vfs_inode::Ops<BounceFs> = vfs_inode::Ops::new::<SpecialInode>();
+pub(crate) static FILE_OPS: regular::Ops<BounceFs> = regular::Ops::new::<File>();
+pub(crate) static AOPS: address_space::Ops<BounceFs> = address_space::Ops::new::<Mapping>();
+
+const BS: u64 = disk::BLOCK_SIZE as u64;
+
+/// The mapping of file ranges to blocks, for every kind of I/O.
+pub(crate) struct Mapping;
+
+#[vtable]
+impl iomap::Operations for Mapping {
+    type FileSystem = BounceFs;
+
+    fn begin(inode: &Inode<BounceFs>, pos: i64, length: i64, flags: IterFlags) -> Result<Map> {
+        let pos = u64::try_from(pos).map_err(|_| EINVAL)?;
+        let length = u64::try_from(length.max(1)).map_err(|_| EINVAL)?;
+        let first = pos / BS;
+        let count = (pos + length).div_ceil(BS) - first;
+        let mut state = inode.data().state.lock();
+        if let Some(e) = state.find(first) {
+            let e = if e.unwritten && flags.contains(IterFlags::WRITE) {
+                // Written data must not sit next to stale blocks: zero, then convert.
+                inode::convert_unwritten(inode, &mut state, e)?
+            } else {
+                e
+            };
+            let skip = first - u64::from(e.file_block);
+            let kind = if e.unwritten { Type::Unwritten } else { Type::Mapped };
+            return Ok(Map::blocks(
+                kind,
+                (first * BS) as i64,
+                (u64::from(e.len) - skip) * BS,
+                (e.disk_block + skip) * BS,
+            ));
+        }
+        let hole = state.next_start(first).map_or(count, |next| (next - first).min(count));
+        if !flags.contains(IterFlags::WRITE) || flags.contains(IterFlags::ZERO) {
+            return Ok(Map::hole((first * BS) as i64, hole * BS));
+        }
+        if flags.contains(IterFlags::NOWAIT) {
+            return Err(EAGAIN);
+        }
+        let e = inode::allocate(inode, &mut state, first, hole, false)?;
+        drop(state);
+        inode.mark_dirty();
+        Ok(Map::blocks(
+            Type::Mapped,
+            (first * BS) as i64,
+            u64::from(e.len) * BS,
+            e.disk_block * BS,
+        )
+        .with_flags(MapFlags::NEW))
+    }
+}
+
+/// The direct-I/O hooks: size updates, bounce accounting and the in-task completion of
+/// bounced reads.
+pub(crate) struct Dio;
+
+#[vtable]
+impl DioOperations for Dio {
+    type FileSystem = BounceFs;
+
+    fn end_io(inode: &Inode<BounceFs>, pos: i64, size: usize, status: Result, _flags: EndFlags) -> Result {
+        if status.is_ok() && size > 0 {
+            let end = pos.saturating_add(size as i64);
+            if end > inode.size() {
+                inode.set_size(end);
+                inode.mark_dirty();
+            }
+        }
+        Ok(())
+    }
+
+    fn submit_io(bio: DioBio<Self>, _file_offset: i64) {
+        let sb = bio.inode().super_block();
+        let Ok(mount) = mount(sb) else {
+            return; // Dropping the bio fails it.
+        };
+        let counters = &mount.counters;
+        let size = u64::from(bio.bio().size());
+        let is_write = bio.bio().operation().is_write();
+        trace::dio_submit(
+            sb.dev(),
+            bio.inode().ino(),
+            bio.file_offset(),
+            bio.bio().size(),
+            is_write,
+            mount.bounce,
+        );
+        if !mount.bounce {
+            Counters::add(&counters.zero_copy_bios, 1);
+            if is_write {
+                Counters::add(&counters.zero_copy_write_bytes, size);
+            } else {
+                Counters::add(&counters.zero_copy_read_bytes, size);
+            }
+            bio.submit();
+        } else if is_write {
+            Counters::add(&counters.bounced_write_bios, 1);
+            Counters::add(&counters.bounced_write_bytes, size);
+            bio.submit();
+        } else {
+            // The copy back to the caller happens at completion: not in interrupt context.
+            Counters::add(&counters.bounced_read_bios, 1);
+            Counters::add(&counters.bounced_read_bytes, size);
+            bio.submit_completing_in_task();
+        }
+    }
+
+    fn complete_in_task(bio: CompletedDioBio<Self>) {
+        let sb = bio.inode().super_block();
+        let error = bio.bio().status().err().map_or(0, |e| e.to_errno());
+        trace::dio_read_complete(sb.dev(), bio.inode().ino(), bio.file_offset(), bio.size(), error);
+        if let Ok(mount) = mount(sb) {
+            Counters::add(&mount.counters.completions_in_task, 1);
+        }
+        bio.end();
+    }
+}
+
+/// Direct-I/O flags of a mount.
+fn dio_flags(inode: &Inode<BounceFs>) -> Result<DioFlags> {
+    let mount = mount(inode.super_block())?;
+    Ok(DioFlags::empty().with_if(mount.bounce, DioFlags::BOUNCE))
+}
+
+/// Direct I/O must be aligned to the device's logical block size, in position, length and
+/// memory.
+fn check_alignment(inode: &Inode<BounceFs>, pos: i64, len: usize, iter: *const bindings::iov_iter) -> Result {
+    let mask = u64::from(inode.super_block().bdev().logical_block_size()) - 1;
+    // SAFETY: The iterator is valid for the call.
+    let memory = u64::from(unsafe { bindings::iov_iter_alignment(iter) } as u32);
+    if (pos as u64 | len as u64 | memory) & mask != 0 {
+        return Err(EINVAL);
+    }
+    Ok(())
+}
+
+/// Regular-file operations.
+pub(crate) struct File;
+
+#[vtable]
+impl regular::Operations for File {
+    type FileSystem = BounceFs;
+    type Map = Mapping;
+
+    fn read_iter(mut iocb: Iocb<'_, BounceFs>, to: &mut IovIterDest<'_>) -> Result<usize> {
+        if !iocb.is_direct() {
+            return iocb.buffered_read(to);
+        }
+        if to.is_empty() {
+            return Ok(0);
+        }
+        let inode = iocb.inode();
+        check_alignment(inode, iocb.pos(), to.len(), to.as_raw())?;
+        let flags = dio_flags(inode)?;
+        let _lock = if iocb.is_nowait() { inode.try_lock_shared()? } else { inode.lock_shared() };
+        iocb.file_accessed();
+        dio::rw::<Mapping, Dio, _>(iocb, to, flags)?.into_result()
+    }
+
+    fn write_iter(mut iocb: Iocb<'_, BounceFs>, from: &mut IovIterSource<'_>) -> Result<usize> {
+        let inode = iocb.inode();
+        let lock = if iocb.is_nowait() { inode.try_lock()? } else { inode.lock() };
+        let count = iocb.write_checks(from)?;
+        if count == 0 {
+            return Ok(0);
+        }
+        iocb.file_modified()?;
+        let written = if iocb.is_direct() {
+            check_alignment(inode, iocb.pos(), count, from.as_raw())?;
+            let extending = iocb.pos().saturating_add(count as i64) > inode.size();
+            // The size changes at completion: wait for it under the lock when it grows.
+            let flags = dio_flags(inode)?.with_if(extending, DioFlags::FORCE_WAIT);
+            match dio::rw::<Mapping, Dio, _>(iocb, from, flags)? {
+                Outcome::Done(n, done_iocb) => {
+                    iocb = done_iocb;
+                    n
+                }
+                outcome @ Outcome::Queued => return outcome.into_result(),
+            }
+        } else {
+            iomap::buffered_write::<Mapping>(&mut iocb, from)?
+        };
+        drop(lock);
+        iocb.write_sync(written)
+    }
+
+    fn fsync(inode: &Inode<BounceFs>, start: i64, end: i64, _datasync: bool) -> Result {
+        inode.write_and_wait_range(start, end)?;
+        inode.sync_metadata()?;
+        let sb = inode.super_block();
+        let mount = mount(sb)?;
+        mount.alloc.write_back(sb.bdev(), &mount.geometry)?;
+        sb.bdev().flush()
+    }
+
+    fn fallocate(inode: &Inode<BounceFs>, mode: i32, offset: i64, len: i64) -> Result {
+        let keep_size = bindings::FALLOC_FL_KEEP_SIZE as i32;
+        if mode & !keep_size != 0 {
+            return Err(EOPNOTSUPP);
+        }
+        if offset < 0 || len <= 0 {
+            return Err(EINVAL);
+        }
+        let _lock = inode.lock();
+        let end = offset.checked_add(len).ok_or(EFBIG)?;
+        if end > disk::MAX_FILE_SIZE {
+            return Err(EFBIG);
+        }
+        let mut block = offset as u64 / BS;
+        let last = (end as u64).div_ceil(BS);
+        while block < last {
+            let mut state = inode.data().state.lock();
+            if let Some(e) = state.find(block) {
+                block = u64::from(e.file_block) + u64::from(e.len);
+                continue;
+            }
+            let hole = state.next_start(block).unwrap_or(last).min(last) - block;
+            // Preallocated blocks are zeroed, so they read back as zeroes without an
+            // unwritten state to convert.
+            let e = inode::allocate(inode, &mut state, block, hole, true)?;
+            block += u64::from(e.len);
+        }
+        if mode & keep_size == 0 && end > inode.size() {
+            inode.set_size(end);
+        }
+        inode.touch_ctime();
+        inode.mark_dirty();
+        Ok(())
+    }
+}
+
+/// Truncation of a regular file: zero the tail of the last block, drop the page cache, free
+/// the blocks.
+fn set_size(inode: &Inode<BounceFs>, size: i64) -> Result {
+    if size > disk::MAX_FILE_SIZE {
+        return Err(EFBIG);
+    }
+    let old = inode.size();
+    if size < old {
+        iomap::truncate_page::<Mapping>(inode, size)?;
+    }
+    let _invalidate = inode.invalidate_lock();
+    inode.dio_wait();
+    inode.truncate_setsize(size);
+    if size < old {
+        let mount = mount(inode.super_block())?;
+        let mut state = inode.data().state.lock();
+        inode::free_from(mount, &mut state, (size as u64).div_ceil(BS));
+        inode.set_sectors(state.owned_blocks() * 8);
+    }
+    inode.touch_mtime_ctime();
+    Ok(())
+}
+
+/// Inode operations of regular files.
+struct FileInode;
+
+#[vtable]
+impl vfs_inode::Operations for FileInode {
+    type FileSystem = BounceFs;
+
+    fn set_size(inode: &Inode<BounceFs>, size: i64) -> Result {
+        set_size(inode, size)
+    }
+
+    fn fiemap(inode: &Inode<BounceFs>, info: &mut iomap::FiemapInfo, start: u64, len: u64) -> Result {
+        let _lock = inode.lock_shared();
+        iomap::fiemap::<Mapping>(inode, info, start, len)
+    }
+}
+
+/// Inode operations of symbolic links and special files: attributes only.
+struct SpecialInode;
+
+#[vtable]
+impl vfs_inode::Operations for SpecialInode {
+    type FileSystem = BounceFs;
+}

@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Inodes: reading and writing them, their extent lists, allocation and freeing of their
+//! blocks.
+
+use crate::{dir, disk, file, format, mount, BounceFs};
+use kernel::{
+    error::fs_code::EUCLEAN,
+    fs::{
+        inode::{self, Cached, Inode, Kind, NewInode, Params, Timespec},
+        sb::SuperBlock,
+    },
+    new_mutex,
+    prelude::*,
+    sync::{aref::ARef, Mutex},
+};
+
+/// A run of blocks of a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Extent {
+    /// First file block.
+    pub(crate) file_block: u32,
+    /// Number of blocks.
+    pub(crate) len: u32,
+    /// First disk block.
+    pub(crate) disk_block: u64,
+    /// Preallocated, not written: reads as zeroes.
+    pub(crate) unwritten: bool,
+}
+
+impl Extent {
+    fn end(&self) -> u64 {
+        u64::from(self.file_block) + u64::from(self.len)
+    }
+}
+
+/// What bouncefs keeps of an inode beyond `struct inode`.
+pub(crate) struct InodeState {
+    /// Extents sorted by file block, not overlapping.
+    pub(crate) extents: KVec<Extent>,
+    /// The indirect extent block, 0 if none.
+    pub(crate) indirect: u64,
+    /// Directories: the parent's inode number.
+    pub(crate) parent: u32,
+}
+
+impl InodeState {
+    /// Returns the extent containing file block `block`.
+    pub(crate) fn find(&self, block: u64) -> Option<Extent> {
+        self.extents
+            .iter()
+            .find(|e| u64::from(e.file_block) <= block && block < e.end())
+            .copied()
+    }
+
+    /// Returns the first file block of the first extent after `block`.
+    pub(crate) fn next_start(&self, block: u64) -> Option<u64> {
+        self.extents
+            .iter()
+            .map(|e| u64::from(e.file_block))
+            .find(|&start| start > block)
+    }
+
+    /// Returns the number of 4 KiB blocks owned (data and indirect).
+    pub(crate) fn owned_blocks(&self) -> u64 {
+        self.extents.iter().map(|e| u64::from(e.len)).sum::<u64>() + u64::from(self.indirect != 0)
+    }
+}
+
+/// The per-inode data of bouncefs.
+#[pin_data]
+pub(crate) struct InodeData {
+    #[pin]
+    pub(crate) state: Mutex<InodeState>,
+}
+
+impl InodeData {
+    pub(crate) fn new(state: InodeState) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            state <- new_mutex!(state),
+        })
+    }
+}
+
+/// Returns inode `ino`, from the cache or the device.
+pub(crate) fn iget(sb: &SuperBlock<BounceFs>, ino: u64) -> Result<ARef<Inode<BounceFs>>> {
+    match sb.iget(ino)? {
+        Cached::Existing(inode) => Ok(inode),
+        Cached::New(new) => read(sb, new),
+    }
+}
+
+/// Where inode `ino` lives: the block and the byte offset in it.
+fn location(sb: &SuperBlock<BounceFs>, ino: u64) -> Result<(u64, usize)> {
+    let mount = mount(sb)?;
+    let ino = u32::try_from(ino).map_err(|_| EUCLEAN)?;
+    format::inode_location(ino, &mount.geometry)
+        .map(|(block, offset)| (block, offset as usize))
+        .map_err(|e| disk::corrupt(sb.bdev(), format_args!("inode {}", ino), e))
+}
+
+fn timespec(sec: i64, nsec: u32) -> Timespec {
+    Timespec { sec, nsec }
+}
+
+/// Reads the new inode `new` from the device and sets it up.
+pub(crate) fn read(sb: &SuperBlock<BounceFs>, new: NewInode<BounceFs>) -> Result<ARef<Inode<BounceFs>>> {
+    let ino = new.ino();
+    let bdev = sb.bdev();
+    let mount = mount(sb)?;
+    let (block, offset) = location(sb, ino)?;
+    let buf = disk::read_block(bdev, block)?;
+    let raw = buf.get(offset..offset + format::INODE_SIZE).ok_or(EUCLEAN)?;
+    let Some(d) = format::Inode::decode(raw, ino as u32, &mount.geometry, disk::crc32c)
+        .map_err(|e| disk::corrupt(bdev, format_args!("inode {}", ino), e))?
+    else {
+        pr_err!("{}: inode {}: referenced but not in use\n", bdev.name(), ino);
+        return Err(EUCLEAN);
+    };
+
+    let mut extents = KVec::with_capacity(d.extent_count as usize, GFP_KERNEL)?;
+    for e in d.inline_extents() {
+        extents.push(extent_from_disk(e), GFP_KERNEL)?;
+    }
+    if d.indirect != 0 {
+        let ibuf = disk::read_block(bdev, d.indirect)?;
+        let ind = format::IndirectBlock::decode(
+            &ibuf,
+            ino as u32,
+            d.extent_count - format::INLINE_EXTENTS as u32,
+            &mount.geometry,
+            disk::crc32c,
+        )
+        .and_then(|ind| format::check_extents(ind.extents(), d.inline_extents().last(), &mount.geometry).map(|()| ind))
+        .map_err(|e| disk::corrupt(bdev, format_args!("inode {}: indirect extent block {}", ino, d.indirect), e))?;
+        for e in ind.extents() {
+            extents.push(extent_from_disk(e), GFP_KERNEL)?;
+        }
+    }
+    for pair in extents.windows(2) {
+        if let [a, b] = pair {
+            if a.end() > u64::from(b.file_block) {
+                pr_err!("{}: inode {}: extents overlap\n", bdev.name(), ino);
+                return Err(EUCLEAN);
+            }
+        }
+    }
+
+    let mode = d.mode;
+    let kind = match u32::from(mode) & format::S_IFMT {
+        format::S_IFREG => Kind::Regular {
+            inode_ops: &file::INODE_OPS,
+            file_ops: &file::FILE_OPS,
+            aops: &file::AOPS,
+        },
+        format::S_IFDIR => Kind::Directory {
+            inode_ops: &dir::INODE_OPS,
+            file_ops: &dir::DIR_OPS,
+        },
+        format::S_IFLNK => {
+            let first = extents.first().copied().ok_or(EUCLEAN)?;
+            let len = usize::try_from(d.size).map_err(|_| EUCLEAN)?;
+            if len == 0 || len >= disk::BLOCK_BYTES || first.file_block != 0 {
+                pr_err!("{}: inode {}: bad symbolic link\n", bdev.name(), ino);
+                return Err(EUCLEAN);
+            }
+            let mut target = disk::read_block(bdev, first.disk_block)?;
+            target.truncate(len);
+            Kind::Symlink {
+                inode_ops: &file::SPECIAL_INODE_OPS,
+                target,
+            }
+        }
+        _ => Kind::Special {
+            inode_ops: &file::SPECIAL_INODE_OPS,
+            rdev: d.rdev,
+        },
+    };
+    let size = i64::try_from(d.size).map_err(|_| EUCLEAN)?;
+    new.init(
+        Params {
+            kind,
+            mode,
+            nlink: d.nlink,
+            uid: d.uid,
+            gid: d.gid,
+            size,
+            sectors: d.blocks.saturating_mul(8),
+            atime: timespec(d.atime_sec, d.atime_nsec),
+            mtime: timespec(d.mtime_sec, d.mtime_nsec),
+            ctime: timespec(d.ctime_sec, d.ctime_nsec),
+            generation: d.generation,
+        },
+        InodeData::new(InodeState {
+            extents,
+            indirect: d.indirect,
+            parent: d.parent,
+        }),
+    )
+}
+
+fn extent_from_disk(e: &format::Extent) -> Extent {
+    Extent {
+        file_block: e.file_block,
+        len: e.len(),
+        disk_block: e.disk_block,
+        unwritten: e.unwritten(),
+    }
+}
+
+fn extent_to_disk(e: &Extent) -> format::Extent {
+    let mut d = format::Extent::new(e.file_block, e.len, e.disk_block);
+    if e.unwritten {
+        d.raw_len |= format::EXTENT_UNWRITTEN;
+    }
+    d
+}
+
+/// Writes `inode` to the inode table (and its indirect extent block).
+pub(crate) fn write(inode: &Inode<BounceFs>, _sync: bool) -> Result {
+    let sb = inode.super_block();
+    let bdev = sb.bdev();
+    let ino = inode.ino();
+    let [atime, mtime, ctime] = inode.times();
+    let state = inode.data().state.lock();
+    let mut d = format::Inode::empty();
+    d.mode = inode.mode();
+    d.nlink = inode.nlink();
+    d.uid = inode.uid();
+    d.gid = inode.gid();
+    d.size = u64::try_from(inode.size()).map_err(|_| EINVAL)?;
+    d.blocks = state.owned_blocks();
+    d.atime_sec = atime.sec;
+    d.atime_nsec = atime.nsec;
+    d.mtime_sec = mtime.sec;
+    d.mtime_nsec = mtime.nsec;
+    d.ctime_sec = ctime.sec;
+    d.ctime_nsec = ctime.nsec;
+    d.generation = inode.generation();
+    d.extent_count = state.extents.len() as u32;
+    d.indirect = state.indirect;
+    d.parent = state.parent;
+    d.rdev = inode.rdev();
+    for (slot, e) in d.extents.iter_mut().zip(state.extents.iter()) {
+        *slot = extent_to_disk(e);
+    }
+    if state.extents.len() > format::INLINE_EXTENTS {
+        let mut ind = format::IndirectBlock::new(ino as u32);
+        for e in state.extents.iter().skip(format::INLINE_EXTENTS) {
+            ind.push(extent_to_disk(e)).map_err(|_| EFBIG)?;
+        }
+        let mut buf = KVec::from_elem(0u8, disk::BLOCK_BYTES, GFP_KERNEL)?;
+        ind.encode(&mut buf, disk::crc32c);
+        disk::write_block(bdev, state.indirect, &buf)?;
+    }
+    drop(state);
+    write_raw(sb, ino, Some(&d))
+}
+
+/// Writes inode `ino`'s slot in the inode table: `d`, or zeroes for a freed inode.
+fn write_raw(sb: &SuperBlock<BounceFs>, ino: u64, d: Option<&format::Inode>) -> Result {
+    let mount = mount(sb)?;
+    let bdev = sb.bdev();
+    let (block, offset) = location(sb, ino)?;
+    let _itable = mount.itable.lock();
+    let mut buf = disk::read_block(bdev, block)?;
+    let slot = buf.get_mut(offset..offset + format::INODE_SIZE).ok_or(EINVAL)?;
+    match d {
+        Some(d) => d.encode(slot, disk::crc32c),
+        None => slot.fill(0),
+    }
+    disk::write_block(bdev, block, &buf)
+}
+
+/// Frees the blocks and the inode of an inode without links, when it is evicted.
+pub(crate) fn evict(inode: &Inode<BounceFs>) {
+    if inode.nlink() != 0 {
+        return;
+    }
+    let sb = inode.super_block();
+    let Ok(mount) = mount(sb) else { return };
+    {
+        let mut state = inode.data().state.lock();
+        free_from(mount, &mut state, 0);
+        if state.indirect != 0 {
+            mount.alloc.free(state.indirect, 1);
+            state.indirect = 0;
+        }
+    }
+    if let Err(e) = write_raw(sb, inode.ino(), None) {
+        pr_err!("{}: inode {}: could not free it: {:?}\n", sb.bdev().name(), inode.ino(), e);
+        return;
+    }
+    mount.alloc.free_inode(inode.ino() as u32);
+}
+
+/// Frees every block of the file from file block `from` on.
+pub(crate) fn free_from(mount: &crate::Mount, state: &mut InodeState, from: u64) {
+    let mut kept = 0;
+    for i in 0..state.extents.len() {
+        let Some(mut e) = state.extents.get(i).copied() else { break };
+        if e.end() <= from {
+            if let Some(slot) = state.extents.get_mut(kept) {
+                *slot = e;
+            }
+            kept += 1;
+            continue;
+        }
+        let keep_len = from.saturating_sub(u64::from(e.file_block)) as u32;
+        mount.alloc.free(e.disk_block + u64::from(keep_len), u64::from(e.len - keep_len));
+        if keep_len > 0 {
+            e.len = keep_len;
+            if let Some(slot) = state.extents.get_mut(kept) {
+                *slot = e;
+            }
+            kept += 1;
+        }
+    }
+    state.extents.truncate(kept);
+    if state.extents.len() <= format::INLINE_EXTENTS && state.indirect != 0 {
+        mount.alloc.free(state.indirect, 1);
+        state.indirect = 0;
+    }
+}
+
+/// Allocates blocks for file blocks `first..first + count` (a hole) and records them;
+/// returns the new extent, which may be shorter than asked. With `zero` the blocks are
+/// zeroed on the device first (preallocation, directories).
+pub(crate) fn allocate(
+    inode: &Inode<BounceFs>,
+    state: &mut InodeState,
+    first: u64,
+    count: u64,
+    zero: bool,
+) -> Result<Extent> {
+    let sb = inode.super_block();
+    let mount = mount(sb)?;
+    let file_block = u32::try_from(first).map_err(|_| EFBIG)?;
+    let max = u32::try_from(count.min(u64::from(u32::MAX - file_block)).min(1 << 20)).map_err(|_| EFBIG)?;
+    let goal = state
+        .extents
+        .iter()
+        .rev()
+        .find(|e| e.end() <= first)
+        .map_or(0, |e| e.disk_block + u64::from(e.len));
+    if state.extents.len() >= format::MAX_EXTENTS {
+        return Err(ENOSPC);
+    }
+    let need_indirect = state.extents.len() >= format::INLINE_EXTENTS && state.indirect == 0;
+    if need_indirect {
+        state.indirect = mount.alloc.allocate(goal, 1)?.0;
+    }
+    let (disk_block, len) = match mount.alloc.allocate(goal, max) {
+        Ok(run) => run,
+        Err(e) => {
+            if need_indirect {
+                mount.alloc.free(state.indirect, 1);
+                state.indirect = 0;
+            }
+            return Err(e);
+        }
+    };
+    if zero {
+        let bs = u64::from(disk::BLOCK_SIZE);
+        if let Err(e) = sb.bdev().zero_out(disk_block * bs, u64::from(len) * bs) {
+            mount.alloc.free(disk_block, u64::from(len));
+            return Err(e);
+        }
+    }
+    let extent = Extent {
+        file_block,
+        len,
+        disk_block,
+        unwritten: false,
+    };
+    insert(state, extent)?;
+    inode.set_sectors(state.owned_blocks() * 8);
+    Ok(extent)
+}
+
+/// Zeroes the blocks of the unwritten extent `e` on the device and marks it written.
+pub(crate) fn convert_unwritten(
+    inode: &Inode<BounceFs>,
+    state: &mut InodeState,
+    e: Extent,
+) -> Result<Extent> {
+    let bs = u64::from(disk::BLOCK_SIZE);
+    inode
+        .super_block()
+        .bdev()
+        .zero_out(e.disk_block * bs, u64::from(e.len) * bs)?;
+    let slot = state.extents.iter_mut().find(|x| **x == e).ok_or(EUCLEAN)?;
+    slot.unwritten = false;
+    inode.mark_dirty();
+    Ok(*slot)
+}
+
+/// Inserts `new` (which overlaps nothing) into the sorted extent list, merging it with the
+/// previous extent when both are contiguous.
+fn insert(state: &mut InodeState, new: Extent) -> Result {
+    let at = state
+        .extents
+        .iter()
+        .position(|e| e.file_block > new.file_block)
+        .unwrap_or(state.extents.len());
+    if at > 0 {
+        if let Some(prev) = state.extents.get_mut(at - 1) {
+            if prev.end() == u64::from(new.file_block)
+                && prev.unwritten == new.unwritten
+                && prev.disk_block + u64::from(prev.len) == new.disk_block
+                && prev.len.checked_add(new.len).is_some_and(|l| l < (1 << 31))
+            {
+                prev.len += new.len;
+                return Ok(());
+            }
+        }
+    }
+    state.extents.insert_within_capacity(at, new).or_else(|_| {
+        state.extents.reserve(1, GFP_KERNEL)?;
+        state.extents.insert_within_capacity(at, new).map_err(|_| ENOMEM)
+    })?;
+    Ok(())
+}
+
+/// Creates the on-disk and in-memory inode of a new file of `mode` for `creator`.
+pub(crate) fn create(
+    creator: &inode::Creator<'_, BounceFs>,
+    mode: u16,
+    rdev: u32,
+    symlink: Option<&[u8]>,
+) -> Result<ARef<Inode<BounceFs>>> {
+    let dir = creator.dir();
+    let sb = dir.super_block();
+    let mount = mount(sb)?;
+    let ino = mount.alloc.allocate_inode()?;
+    let new = match sb.iget(u64::from(ino)) {
+        Ok(Cached::New(new)) => new,
+        Ok(Cached::Existing(_)) => {
+            pr_err!("{}: inode {}: free on disk but in use in memory\n", sb.bdev().name(), ino);
+            return Err(EUCLEAN);
+        }
+        Err(e) => {
+            mount.alloc.free_inode(ino);
+            return Err(e);
+        }
+    };
+    let is_dir = u32::from(mode) & format::S_IFMT == format::S_IFDIR;
+    let kind = match u32::from(mode) & format::S_IFMT {
+        format::S_IFREG => Kind::Regular {
+            inode_ops: &file::INODE_OPS,
+            file_ops: &file::FILE_OPS,
+            aops: &file::AOPS,
+        },
+        format::S_IFDIR => Kind::Directory {
+            inode_ops: &dir::INODE_OPS,
+            file_ops: &dir::DIR_OPS,
+        },
+        format::S_IFLNK => {
+            let mut target = KVec::new();
+            target.extend_from_slice(symlink.ok_or(EINVAL)?, GFP_KERNEL)?;
+            Kind::Symlink {
+                inode_ops: &file::SPECIAL_INODE_OPS,
+                target,
+            }
+        }
+        _ => Kind::Special {
+            inode_ops: &file::SPECIAL_INODE_OPS,
+            rdev,
+        },
+    };
+    let now = Timespec::default();
+    let inode = new.init_created(
+        creator,
+        Params {
+            kind,
+            mode,
+            nlink: if is_dir { 2 } else { 1 },
+            uid: 0,
+            gid: 0,
+            size: 0,
+            sectors: 0,
+            atime: now,
+            mtime: now,
+            ctime: now,
+            generation: 0,
+        },
+        InodeData::new(InodeState {
+            extents: KVec::new(),
+            indirect: 0,
+            parent: if is_dir { dir.ino() as u32 } else { 0 },
+        }),
+    );
+    let inode = match inode {
+        Ok(inode) => inode,
+        Err(e) => {
+            mount.alloc.free_inode(ino);
+            return Err(e);
+        }
+    };
+    inode.touch_mtime_ctime();
+    // From here a failure drops the only link, and eviction frees blocks and inode.
+    let setup = (|| -> Result {
+        if is_dir {
+            dir::init_block(&inode, dir.ino() as u32)?;
+        } else if let Some(target) = symlink {
+            let mut state = inode.data().state.lock();
+            let extent = allocate(&inode, &mut state, 0, 1, false)?;
+            let mut buf = KVec::from_elem(0u8, disk::BLOCK_BYTES, GFP_KERNEL)?;
+            buf.get_mut(..target.len()).ok_or(ENAMETOOLONG_ERR)?.copy_from_slice(target);
+            disk::write_block(sb.bdev(), extent.disk_block, &buf)?;
+            inode.set_size(target.len() as i64);
+        }
+        write(&inode, true)
+    })();
+    if let Err(e) = setup {
+        inode.set_nlink(0);
+        return Err(e);
+    }
+    Ok(inode)
+}
+
+const ENAMETOOLONG_ERR: Error = kernel::error::fs_code::ENAMETOOLONG;
