@@ -83,13 +83,22 @@ mod tests {
         assert_eq!(p(&["-p", "img"]).unwrap().unwrap().mode, Mode::Preen);
         assert_eq!(p(&["-a", "img"]).unwrap().unwrap().mode, Mode::Preen);
         let a = p(&["-fyv", "img"]).unwrap().unwrap();
-        assert_eq!((a.mode, a.verbose, a.device.as_str()), (Mode::Yes, true, "img"));
+        assert_eq!(
+            (a.mode, a.verbose, a.device.as_str()),
+            (Mode::Yes, true, "img")
+        );
         assert_eq!(p(&["-V"]), Ok(None));
     }
 
     #[test]
     fn errors() {
-        for bad in [&[][..], &["-n", "-y", "img"], &["-p", "-y", "img"], &["-x", "img"], &["a", "b"]] {
+        for bad in [
+            &[][..],
+            &["-n", "-y", "img"],
+            &["-p", "-y", "img"],
+            &["-x", "img"],
+            &["a", "b"],
+        ] {
             assert!(p(bad).is_err(), "{bad:?}");
         }
     }
