@@ -329,7 +329,14 @@ impl<M: Operations + ?Sized> Tables<M> {
             let inode = unsafe { Inode::<M::FileSystem>::from_raw(inode) };
             // SAFETY: `iomap` is the valid map `begin` filled.
             let map = Map::from_raw(unsafe { &*iomap }).ok_or(EIO)?;
-            M::end(inode, pos, length, written, IterFlags::from_raw(flags), &map)?;
+            M::end(
+                inode,
+                pos,
+                length,
+                written,
+                IterFlags::from_raw(flags),
+                &map,
+            )?;
             Ok(0)
         })
     }
@@ -361,7 +368,11 @@ pub fn buffered_write<M: Operations + ?Sized>(
 }
 
 /// Zeroes `len` bytes of `inode` from `pos` in the page cache (`iomap_zero_range()`).
-pub fn zero_range<M: Operations + ?Sized>(inode: &Inode<M::FileSystem>, pos: i64, len: i64) -> Result {
+pub fn zero_range<M: Operations + ?Sized>(
+    inode: &Inode<M::FileSystem>,
+    pos: i64,
+    len: i64,
+) -> Result {
     // SAFETY: The inode is valid; the ops table is static.
     to_result(unsafe {
         bindings::iomap_zero_range(
@@ -450,7 +461,9 @@ pub fn fiemap<M: Operations + ?Sized>(
     len: u64,
 ) -> Result {
     // SAFETY: The inode and request are valid; the ops table is static.
-    to_result(unsafe { bindings::iomap_fiemap(inode.as_raw(), info.0.get(), start, len, ops::<M>()) })
+    to_result(unsafe {
+        bindings::iomap_fiemap(inode.as_raw(), info.0.get(), start, len, ops::<M>())
+    })
 }
 
 #[macros::kunit_tests(rust_iomap)]

@@ -183,7 +183,10 @@ static ROOT_DIR_OPS: dir::Ops<ProbeFs> = dir::Ops::new::<EmptyDir>();
 impl inode::Operations for EmptyDir {
     type FileSystem = ProbeFs;
 
-    fn lookup(_dir: &Inode<ProbeFs>, _dentry: &DEntry<ProbeFs>) -> Result<Option<ARef<Inode<ProbeFs>>>> {
+    fn lookup(
+        _dir: &Inode<ProbeFs>,
+        _dentry: &DEntry<ProbeFs>,
+    ) -> Result<Option<ARef<Inode<ProbeFs>>>> {
         Ok(None)
     }
 }

@@ -137,7 +137,13 @@ impl BlockDevice {
         self.check_range(pos, count)?;
         // SAFETY: By the type invariant the device is open; the range was checked.
         to_result(unsafe {
-            bindings::blkdev_issue_zeroout(self.as_raw(), pos >> 9, len >> 9, bindings::GFP_KERNEL, 0)
+            bindings::blkdev_issue_zeroout(
+                self.as_raw(),
+                pos >> 9,
+                len >> 9,
+                bindings::GFP_KERNEL,
+                0,
+            )
         })
     }
 

@@ -62,7 +62,10 @@ impl<M: iomap::Operations + ?Sized> Tables<M> {
     /// # Safety
     ///
     /// Called by the page cache with a locked folio of an inode of `M`'s file system.
-    unsafe extern "C" fn read_folio(_file: *mut bindings::file, folio: *mut bindings::folio) -> c_int {
+    unsafe extern "C" fn read_folio(
+        _file: *mut bindings::file,
+        folio: *mut bindings::folio,
+    ) -> c_int {
         let mut ctx = bindings::iomap_read_folio_ctx {
             // Only the address of iomap's bio read operations is taken.
             ops: &raw const bindings::iomap_bio_read_ops,

@@ -43,7 +43,10 @@ impl<T: FileSystem> DEntry<T> {
         // bytes live at `name`.
         unsafe {
             let qstr = &(*self.as_raw()).__bindgen_anon_1.d_name;
-            core::slice::from_raw_parts(qstr.name, qstr.__bindgen_anon_1.__bindgen_anon_1.len as usize)
+            core::slice::from_raw_parts(
+                qstr.name,
+                qstr.__bindgen_anon_1.__bindgen_anon_1.len as usize,
+            )
         }
     }
 

@@ -136,7 +136,10 @@ impl<U: Operations + ?Sized> Tables<U> {
             // SAFETY: The file is open on an initialised directory inode of `U`.
             let dir = unsafe { Inode::from_raw(bindings::file_inode(file)) };
             // SAFETY: `ctx` is valid and exclusively ours for the call.
-            let mut emitter = Emitter { ctx: unsafe { &mut *ctx }, file };
+            let mut emitter = Emitter {
+                ctx: unsafe { &mut *ctx },
+                file,
+            };
             U::read_dir(dir, &mut emitter)?;
             Ok(0)
         })

@@ -14,12 +14,14 @@
 use crate::{
     bindings,
     error::{
+        from_result,
         fs_code::{ENAMETOOLONG, EOPNOTSUPP},
-        from_result, to_result, Result,
+        to_result, Result,
     },
     fs::{
-        address_space, dentry::DEntry, dir,
-        regular,
+        address_space,
+        dentry::DEntry,
+        dir, regular,
         sb::{FileSystem, SuperBlock},
     },
     prelude::*,
@@ -89,7 +91,11 @@ impl<T: FileSystem> Inode<T> {
     pub fn data(&self) -> &T::InodeData {
         // SAFETY: By the type invariant the inode lives in an `InodeWithData<T>` whose data
         // is initialised; it is dropped only when the inode is freed.
-        unsafe { (*InodeWithData::<T>::from_inode(self.as_raw())).data.assume_init_ref() }
+        unsafe {
+            (*InodeWithData::<T>::from_inode(self.as_raw()))
+                .data
+                .assume_init_ref()
+        }
     }
 
     /// Returns the super block the inode belongs to.
@@ -477,7 +483,11 @@ impl<T: FileSystem> NewInode<T> {
     }
 
     /// Sets the inode up from `params` and `data`, unlocks it and returns it.
-    pub fn init(self, params: Params<T>, data: impl PinInit<T::InodeData, Error>) -> Result<ARef<Inode<T>>> {
+    pub fn init(
+        self,
+        params: Params<T>,
+        data: impl PinInit<T::InodeData, Error>,
+    ) -> Result<ARef<Inode<T>>> {
         self.init_inner(params, data, None)
     }
 
@@ -553,7 +563,10 @@ impl<T: FileSystem> NewInode<T> {
                     (*raw).__bindgen_anon_3.i_fop = &file_ops.table;
                     (*(*raw).i_mapping).a_ops = &aops.table;
                 }
-                Kind::Directory { inode_ops, file_ops } => {
+                Kind::Directory {
+                    inode_ops,
+                    file_ops,
+                } => {
                     (*raw).i_op = &inode_ops.table;
                     (*raw).__bindgen_anon_3.i_fop = &file_ops.table;
                 }
@@ -788,7 +801,12 @@ pub trait Operations {
     }
 
     /// Reports the extents of `inode` (`FS_IOC_FIEMAP`); use [`crate::iomap::fiemap`].
-    fn fiemap(_inode: &Inode<Self::FileSystem>, _info: &mut crate::iomap::FiemapInfo, _start: u64, _len: u64) -> Result {
+    fn fiemap(
+        _inode: &Inode<Self::FileSystem>,
+        _info: &mut crate::iomap::FiemapInfo,
+        _start: u64,
+        _len: u64,
+    ) -> Result {
         build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
 }
@@ -808,17 +826,57 @@ impl<T: FileSystem> Ops<T> {
     /// Builds the tables of `U`; only the operations `U` implements are set.
     pub const fn new<U: Operations<FileSystem = T> + ?Sized>() -> Self {
         let table = bindings::inode_operations {
-            lookup: if U::HAS_LOOKUP { Some(OpsTables::<U>::lookup) } else { None },
-            create: if U::HAS_CREATE { Some(OpsTables::<U>::create) } else { None },
-            mkdir: if U::HAS_CREATE { Some(OpsTables::<U>::mkdir) } else { None },
-            mknod: if U::HAS_CREATE { Some(OpsTables::<U>::mknod) } else { None },
-            symlink: if U::HAS_SYMLINK { Some(OpsTables::<U>::symlink) } else { None },
-            link: if U::HAS_LINK { Some(OpsTables::<U>::link) } else { None },
-            unlink: if U::HAS_UNLINK { Some(OpsTables::<U>::unlink) } else { None },
-            rmdir: if U::HAS_RMDIR { Some(OpsTables::<U>::rmdir) } else { None },
-            rename: if U::HAS_RENAME { Some(OpsTables::<U>::rename) } else { None },
+            lookup: if U::HAS_LOOKUP {
+                Some(OpsTables::<U>::lookup)
+            } else {
+                None
+            },
+            create: if U::HAS_CREATE {
+                Some(OpsTables::<U>::create)
+            } else {
+                None
+            },
+            mkdir: if U::HAS_CREATE {
+                Some(OpsTables::<U>::mkdir)
+            } else {
+                None
+            },
+            mknod: if U::HAS_CREATE {
+                Some(OpsTables::<U>::mknod)
+            } else {
+                None
+            },
+            symlink: if U::HAS_SYMLINK {
+                Some(OpsTables::<U>::symlink)
+            } else {
+                None
+            },
+            link: if U::HAS_LINK {
+                Some(OpsTables::<U>::link)
+            } else {
+                None
+            },
+            unlink: if U::HAS_UNLINK {
+                Some(OpsTables::<U>::unlink)
+            } else {
+                None
+            },
+            rmdir: if U::HAS_RMDIR {
+                Some(OpsTables::<U>::rmdir)
+            } else {
+                None
+            },
+            rename: if U::HAS_RENAME {
+                Some(OpsTables::<U>::rename)
+            } else {
+                None
+            },
             setattr: Some(OpsTables::<U>::setattr),
-            fiemap: if U::HAS_FIEMAP { Some(OpsTables::<U>::fiemap) } else { None },
+            fiemap: if U::HAS_FIEMAP {
+                Some(OpsTables::<U>::fiemap)
+            } else {
+                None
+            },
             // SAFETY: All-zero is a valid `inode_operations` (every entry NULL).
             ..unsafe { core::mem::zeroed() }
         };
@@ -871,7 +929,10 @@ impl<U: Operations + ?Sized> OpsTables<U> {
     ) -> Result {
         // SAFETY: The VFS passes valid, initialised objects of `U`'s file system.
         let (dir_ref, dentry_ref) = unsafe { (Inode::from_raw(dir), DEntry::from_raw(dentry)) };
-        let creator = Creator { idmap, dir: dir_ref };
+        let creator = Creator {
+            idmap,
+            dir: dir_ref,
+        };
         let inode = U::create(&creator, dentry_ref, mode, rdev)?;
         // SAFETY: The dentry is negative and locked by the VFS; it takes our reference.
         unsafe { bindings::d_instantiate(dentry, ARef::into_raw(inode).as_ptr().cast()) };
@@ -940,9 +1001,16 @@ impl<U: Operations + ?Sized> OpsTables<U> {
         from_result(|| {
             // SAFETY: The VFS passes valid objects and a NUL-terminated target.
             let (dir_ref, dentry_ref, target) = unsafe {
-                (Inode::from_raw(dir), DEntry::from_raw(dentry), CStr::from_char_ptr(target))
+                (
+                    Inode::from_raw(dir),
+                    DEntry::from_raw(dentry),
+                    CStr::from_char_ptr(target),
+                )
             };
-            let creator = Creator { idmap, dir: dir_ref };
+            let creator = Creator {
+                idmap,
+                dir: dir_ref,
+            };
             let inode = U::symlink(&creator, dentry_ref, target)?;
             // SAFETY: The dentry is negative and locked by the VFS; it takes our reference.
             unsafe { bindings::d_instantiate(dentry, ARef::into_raw(inode).as_ptr().cast()) };
@@ -961,7 +1029,11 @@ impl<U: Operations + ?Sized> OpsTables<U> {
         from_result(|| {
             // SAFETY: The VFS passes valid objects of `U`'s file system.
             let (old_ref, dir_ref, dentry_ref) = unsafe {
-                (DEntry::from_raw(old), Inode::from_raw(dir), DEntry::from_raw(dentry))
+                (
+                    DEntry::from_raw(old),
+                    Inode::from_raw(dir),
+                    DEntry::from_raw(dentry),
+                )
             };
             U::link(old_ref, dir_ref, dentry_ref)?;
             // SAFETY: `old` is positive; the new dentry gets its own inode reference.
@@ -1055,7 +1127,12 @@ impl<U: Operations + ?Sized> OpsTables<U> {
         len: u64,
     ) -> c_int {
         // SAFETY: The VFS passes valid objects of `U`'s file system.
-        let (inode, info) = unsafe { (Inode::from_raw(inode), crate::iomap::FiemapInfo::from_raw(info)) };
+        let (inode, info) = unsafe {
+            (
+                Inode::from_raw(inode),
+                crate::iomap::FiemapInfo::from_raw(info),
+            )
+        };
         from_result(|| U::fiemap(inode, info, start, len).map(|()| 0))
     }
 }

@@ -310,7 +310,9 @@ impl<U: Operations + ?Sized> Tables<U> {
         let ret = {
             let _invalidate = inode.invalidate_lock_shared();
             // SAFETY: `vmf` is valid; the ops table is static.
-            unsafe { bindings::iomap_page_mkwrite(vmf, iomap::ops::<U::Map>(), core::ptr::null_mut()) }
+            unsafe {
+                bindings::iomap_page_mkwrite(vmf, iomap::ops::<U::Map>(), core::ptr::null_mut())
+            }
         };
         // SAFETY: Paired with `sb_start_pagefault` above.
         unsafe { bindings::sb_end_pagefault(sb) };

@@ -206,7 +206,8 @@ impl<T: FileSystem> SuperBlock<T> {
     /// same number wait until it is initialised or fails.
     pub fn iget(&self, ino: u64) -> Result<inode::Cached<T>> {
         // SAFETY: The super block is valid and alive (mounted or being filled).
-        let raw = NonNull::new(unsafe { bindings::iget_locked(self.as_raw(), ino) }).ok_or(ENOMEM)?;
+        let raw =
+            NonNull::new(unsafe { bindings::iget_locked(self.as_raw(), ino) }).ok_or(ENOMEM)?;
         // SAFETY: `iget_locked` returned a referenced inode of this super block.
         let is_new = unsafe { bindings::inode_is_new(raw.as_ptr()) };
         if is_new {
@@ -216,7 +217,9 @@ impl<T: FileSystem> SuperBlock<T> {
         } else {
             // SAFETY: An inode that is not new is initialised by whoever created it, and
             // `iget_locked` gave us a reference to it.
-            Ok(inode::Cached::Existing(unsafe { ARef::from_raw(raw.cast()) }))
+            Ok(inode::Cached::Existing(unsafe {
+                ARef::from_raw(raw.cast())
+            }))
         }
     }
 }

@@ -23,7 +23,8 @@ struct State {
 }
 
 fn bit(map: &[u8], n: u64) -> bool {
-    map.get((n / 8) as usize).is_some_and(|b| b & (1 << (n % 8)) != 0)
+    map.get((n / 8) as usize)
+        .is_some_and(|b| b & (1 << (n % 8)) != 0)
 }
 
 fn set_bit(map: &mut [u8], n: u64, value: bool) {
@@ -67,7 +68,11 @@ impl Allocator {
         for n in 0..sb.total_blocks {
             let used = bit(&blocks, n);
             if n < sb.data_start && !used {
-                pr_err!("{}: bitmap: metadata block {} is marked free\n", bdev.name(), n);
+                pr_err!(
+                    "{}: bitmap: metadata block {} is marked free\n",
+                    bdev.name(),
+                    n
+                );
                 return Err(kernel::error::fs_code::EUCLEAN);
             }
             if !used {
@@ -136,7 +141,10 @@ impl Allocator {
         }
         let first = found.ok_or(ENOSPC)?;
         let mut count = 0u32;
-        while count < max && first + u64::from(count) < self.total_blocks && !bit(&state.blocks, first + u64::from(count)) {
+        while count < max
+            && first + u64::from(count) < self.total_blocks
+            && !bit(&state.blocks, first + u64::from(count))
+        {
             count += 1;
         }
         for n in first..first + u64::from(count) {
@@ -153,7 +161,10 @@ impl Allocator {
         let mut state = self.state.lock();
         for n in first..first.saturating_add(count) {
             if n < self.data_start || n >= self.total_blocks || !bit(&state.blocks, n) {
-                pr_err!("bouncefs: freeing block {} that is not an allocated data block\n", n);
+                pr_err!(
+                    "bouncefs: freeing block {} that is not an allocated data block\n",
+                    n
+                );
                 continue;
             }
             set_bit(&mut state.blocks, n, false);
@@ -163,7 +174,10 @@ impl Allocator {
     }
 
     fn mark_dirty(state: &mut State, block: u64) {
-        if let Some(d) = state.dirty.get_mut((block / format::BITMAP_BITS_PER_BLOCK as u64) as usize) {
+        if let Some(d) = state
+            .dirty
+            .get_mut((block / format::BITMAP_BITS_PER_BLOCK as u64) as usize)
+        {
             *d = true;
         }
     }

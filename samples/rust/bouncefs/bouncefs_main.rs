@@ -210,7 +210,11 @@ impl FileSystem for BounceFs {
             "{}: integrity {}, stable pages {}, direct I/O {} (bounce={})\n",
             bdev.name(),
             profile,
-            if needs_stable { "required" } else { "not required" },
+            if needs_stable {
+                "required"
+            } else {
+                "not required"
+            },
             if bounce { "bounced" } else { "zero-copy" },
             options.bounce.name()
         );
@@ -224,7 +228,11 @@ impl FileSystem for BounceFs {
         let counters = Arc::new(Counters::new(), GFP_KERNEL)?;
         let dir_name = CString::try_from_fmt(fmt!("bouncefs-{}", bdev.name()))?;
         let debugfs_dir = debugfs::Dir::new(&dir_name);
-        let file = KBox::pin_init(debugfs_dir.read_only_file(c"counters", counters.clone()), GFP_KERNEL).ok();
+        let file = KBox::pin_init(
+            debugfs_dir.read_only_file(c"counters", counters.clone()),
+            GFP_KERNEL,
+        )
+        .ok();
 
         let mount = KBox::pin_init(
             try_pin_init!(Mount {
@@ -247,7 +255,10 @@ impl FileSystem for BounceFs {
     fn root(sb: &SuperBlock<Self>) -> Result<ARef<Inode<Self>>> {
         let root = inode::iget(sb, u64::from(format::ROOT_INO))?;
         if !root.is_dir() {
-            pr_err!("{}: inode 1 (the root) is not a directory\n", sb.bdev().name());
+            pr_err!(
+                "{}: inode 1 (the root) is not a directory\n",
+                sb.bdev().name()
+            );
             return Err(kernel::error::fs_code::EUCLEAN);
         }
         Ok(root)
@@ -280,7 +291,12 @@ impl FileSystem for BounceFs {
         }
         let mount = mount(sb)?;
         mount.alloc.write_back(sb.bdev(), &mount.geometry)?;
-        disk::write_superblock(sb.bdev(), &mount.geometry, &mount.alloc, format::STATE_DIRTY)?;
+        disk::write_superblock(
+            sb.bdev(),
+            &mount.geometry,
+            &mount.alloc,
+            format::STATE_DIRTY,
+        )?;
         if wait {
             sb.bdev().flush()?;
         }
@@ -296,10 +312,16 @@ impl FileSystem for BounceFs {
         let result = mount
             .alloc
             .write_back(bdev, &mount.geometry)
-            .and_then(|()| disk::write_superblock(bdev, &mount.geometry, &mount.alloc, format::STATE_CLEAN))
+            .and_then(|()| {
+                disk::write_superblock(bdev, &mount.geometry, &mount.alloc, format::STATE_CLEAN)
+            })
             .and_then(|()| bdev.flush());
         if let Err(e) = result {
-            pr_err!("{}: could not mark the file system clean at unmount: {:?}\n", bdev.name(), e);
+            pr_err!(
+                "{}: could not mark the file system clean at unmount: {:?}\n",
+                bdev.name(),
+                e
+            );
         }
     }
 }
@@ -308,4 +330,3 @@ impl FileSystem for BounceFs {
 pub(crate) fn mount(sb: &SuperBlock<BounceFs>) -> Result<&Mount> {
     sb.data().map(|m| m.get_ref()).ok_or(EINVAL)
 }
-

@@ -39,7 +39,11 @@ fn read_block(dir: &Inode<BounceFs>, index: u64) -> Result<(KVec<u8>, u64)> {
     let bdev = dir.super_block().bdev();
     let buf = disk::read_block(bdev, disk_block)?;
     format::dir_block_check(&buf, dir.ino() as u32, index as u32, disk::crc32c).map_err(|e| {
-        disk::corrupt(bdev, format_args!("directory {} block {}", dir.ino(), index), e)
+        disk::corrupt(
+            bdev,
+            format_args!("directory {} block {}", dir.ino(), index),
+            e,
+        )
     })?;
     Ok((buf, disk_block))
 }
@@ -55,8 +59,13 @@ fn blocks(dir: &Inode<BounceFs>) -> u64 {
 }
 
 fn entry(dir: &Inode<BounceFs>, buf: &[u8], slot: usize) -> Result<Option<format::Dirent>> {
-    format::Dirent::decode(buf, slot)
-        .map_err(|e| disk::corrupt(dir.super_block().bdev(), format_args!("directory {} entry", dir.ino()), e))
+    format::Dirent::decode(buf, slot).map_err(|e| {
+        disk::corrupt(
+            dir.super_block().bdev(),
+            format_args!("directory {} entry", dir.ino()),
+            e,
+        )
+    })
 }
 
 /// Finds `name` in `dir`.
@@ -158,7 +167,10 @@ struct DirInode;
 impl vfs_inode::Operations for DirInode {
     type FileSystem = BounceFs;
 
-    fn lookup(dir: &Inode<BounceFs>, dentry: &DEntry<BounceFs>) -> Result<Option<ARef<Inode<BounceFs>>>> {
+    fn lookup(
+        dir: &Inode<BounceFs>,
+        dentry: &DEntry<BounceFs>,
+    ) -> Result<Option<ARef<Inode<BounceFs>>>> {
         check_name(dentry.name())?;
         match find(dir, dentry.name())? {
             Some(found) => Ok(Some(inode::iget(dir.super_block(), u64::from(found.ino))?)),
@@ -303,7 +315,11 @@ impl dir::Operations for DirFile {
         let per_block = PER_BLOCK as u64;
         for index in start / per_block..blocks(dir) {
             let (buf, _) = read_block(dir, index)?;
-            let first = if index == start / per_block { (start % per_block) as usize } else { 0 };
+            let first = if index == start / per_block {
+                (start % per_block) as usize
+            } else {
+                0
+            };
             for slot in first..PER_BLOCK {
                 let pos = index * per_block + slot as u64;
                 if let Some(d) = entry(dir, &buf, slot)? {

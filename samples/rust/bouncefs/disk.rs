@@ -12,7 +12,7 @@ use kernel::{bindings, block::bdev::BlockDevice, error::fs_code::EUCLEAN, prelud
 /// The file system block size.
 pub(crate) const BLOCK_SIZE: u32 = format::BLOCK_SIZE as u32;
 /// `BLOCK_SIZE` as a byte count.
-pub(crate) const BLOCK_BYTES: usize = format::BLOCK_SIZE as usize;
+pub(crate) const BLOCK_BYTES: usize = format::BLOCK_SIZE;
 /// Largest file: extents address blocks with 32 bits.
 pub(crate) const MAX_FILE_SIZE: i64 = (u32::MAX as i64) * (BLOCK_SIZE as i64);
 
@@ -23,7 +23,11 @@ pub(crate) fn crc32c(data: &[u8]) -> u32 {
 }
 
 /// Reports a corrupt on-disk object and returns the error the caller gets.
-pub(crate) fn corrupt(bdev: &BlockDevice, what: core::fmt::Arguments<'_>, error: format::FormatError) -> Error {
+pub(crate) fn corrupt(
+    bdev: &BlockDevice,
+    what: core::fmt::Arguments<'_>,
+    error: format::FormatError,
+) -> Error {
     pr_err!("{}: {}: {}\n", bdev.name(), what, error.describe());
     EUCLEAN
 }
@@ -31,7 +35,10 @@ pub(crate) fn corrupt(bdev: &BlockDevice, what: core::fmt::Arguments<'_>, error:
 /// Reads block `block` of the device.
 pub(crate) fn read_block(bdev: &BlockDevice, block: u64) -> Result<KVec<u8>> {
     let mut buf = KVec::from_elem(0u8, BLOCK_BYTES, GFP_KERNEL)?;
-    bdev.read_at(block.checked_mul(u64::from(BLOCK_SIZE)).ok_or(EINVAL)?, &mut buf)?;
+    bdev.read_at(
+        block.checked_mul(u64::from(BLOCK_SIZE)).ok_or(EINVAL)?,
+        &mut buf,
+    )?;
     Ok(buf)
 }
 

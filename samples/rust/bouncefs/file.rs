@@ -22,7 +22,8 @@ use kernel::{
 };
 
 pub(crate) static INODE_OPS: vfs_inode::Ops<BounceFs> = vfs_inode::Ops::new::<FileInode>();
-pub(crate) static SPECIAL_INODE_OPS: vfs_inode::Ops<BounceFs> = vfs_inode::Ops::new::<SpecialInode>();
+pub(crate) static SPECIAL_INODE_OPS: vfs_inode::Ops<BounceFs> =
+    vfs_inode::Ops::new::<SpecialInode>();
 pub(crate) static FILE_OPS: regular::Ops<BounceFs> = regular::Ops::new::<File>();
 pub(crate) static AOPS: address_space::Ops<BounceFs> = address_space::Ops::new::<Mapping>();
 
@@ -49,7 +50,11 @@ impl iomap::Operations for Mapping {
                 e
             };
             let skip = first - u64::from(e.file_block);
-            let kind = if e.unwritten { Type::Unwritten } else { Type::Mapped };
+            let kind = if e.unwritten {
+                Type::Unwritten
+            } else {
+                Type::Mapped
+            };
             return Ok(Map::blocks(
                 kind,
                 (first * BS) as i64,
@@ -57,7 +62,9 @@ impl iomap::Operations for Mapping {
                 (e.disk_block + skip) * BS,
             ));
         }
-        let hole = state.next_start(first).map_or(count, |next| (next - first).min(count));
+        let hole = state
+            .next_start(first)
+            .map_or(count, |next| (next - first).min(count));
         if !flags.contains(IterFlags::WRITE) || flags.contains(IterFlags::ZERO) {
             return Ok(Map::hole((first * BS) as i64, hole * BS));
         }
@@ -85,7 +92,13 @@ pub(crate) struct Dio;
 impl DioOperations for Dio {
     type FileSystem = BounceFs;
 
-    fn end_io(inode: &Inode<BounceFs>, pos: i64, size: usize, status: Result, _flags: EndFlags) -> Result {
+    fn end_io(
+        inode: &Inode<BounceFs>,
+        pos: i64,
+        size: usize,
+        status: Result,
+        _flags: EndFlags,
+    ) -> Result {
         if status.is_ok() && size > 0 {
             let end = pos.saturating_add(size as i64);
             if end > inode.size() {
@@ -135,7 +148,13 @@ impl DioOperations for Dio {
     fn complete_in_task(bio: CompletedDioBio<Self>) {
         let sb = bio.inode().super_block();
         let error = bio.bio().status().err().map_or(0, |e| e.to_errno());
-        trace::dio_read_complete(sb.dev(), bio.inode().ino(), bio.file_offset(), bio.size(), error);
+        trace::dio_read_complete(
+            sb.dev(),
+            bio.inode().ino(),
+            bio.file_offset(),
+            bio.size(),
+            error,
+        );
         if let Ok(mount) = mount(sb) {
             Counters::add(&mount.counters.completions_in_task, 1);
         }
@@ -151,7 +170,12 @@ fn dio_flags(inode: &Inode<BounceFs>) -> Result<DioFlags> {
 
 /// Direct I/O must be aligned to the device's logical block size, in position, length and
 /// memory.
-fn check_alignment(inode: &Inode<BounceFs>, pos: i64, len: usize, iter: *const bindings::iov_iter) -> Result {
+fn check_alignment(
+    inode: &Inode<BounceFs>,
+    pos: i64,
+    len: usize,
+    iter: *const bindings::iov_iter,
+) -> Result {
     let mask = u64::from(inode.super_block().bdev().logical_block_size()) - 1;
     // SAFETY: The iterator is valid for the call.
     let memory = u64::from(unsafe { bindings::iov_iter_alignment(iter) } as u32);
@@ -179,14 +203,22 @@ impl regular::Operations for File {
         let inode = iocb.inode();
         check_alignment(inode, iocb.pos(), to.len(), to.as_raw())?;
         let flags = dio_flags(inode)?;
-        let _lock = if iocb.is_nowait() { inode.try_lock_shared()? } else { inode.lock_shared() };
+        let _lock = if iocb.is_nowait() {
+            inode.try_lock_shared()?
+        } else {
+            inode.lock_shared()
+        };
         iocb.file_accessed();
         dio::rw::<Mapping, Dio, _>(iocb, to, flags)?.into_result()
     }
 
     fn write_iter(mut iocb: Iocb<'_, BounceFs>, from: &mut IovIterSource<'_>) -> Result<usize> {
         let inode = iocb.inode();
-        let lock = if iocb.is_nowait() { inode.try_lock()? } else { inode.lock() };
+        let lock = if iocb.is_nowait() {
+            inode.try_lock()?
+        } else {
+            inode.lock()
+        };
         let count = iocb.write_checks(from)?;
         if count == 0 {
             return Ok(0);
@@ -290,7 +322,12 @@ impl vfs_inode::Operations for FileInode {
         set_size(inode, size)
     }
 
-    fn fiemap(inode: &Inode<BounceFs>, info: &mut iomap::FiemapInfo, start: u64, len: u64) -> Result {
+    fn fiemap(
+        inode: &Inode<BounceFs>,
+        info: &mut iomap::FiemapInfo,
+        start: u64,
+        len: u64,
+    ) -> Result {
         let _lock = inode.lock_shared();
         iomap::fiemap::<Mapping>(inode, info, start, len)
     }

@@ -104,17 +104,26 @@ fn timespec(sec: i64, nsec: u32) -> Timespec {
 }
 
 /// Reads the new inode `new` from the device and sets it up.
-pub(crate) fn read(sb: &SuperBlock<BounceFs>, new: NewInode<BounceFs>) -> Result<ARef<Inode<BounceFs>>> {
+pub(crate) fn read(
+    sb: &SuperBlock<BounceFs>,
+    new: NewInode<BounceFs>,
+) -> Result<ARef<Inode<BounceFs>>> {
     let ino = new.ino();
     let bdev = sb.bdev();
     let mount = mount(sb)?;
     let (block, offset) = location(sb, ino)?;
     let buf = disk::read_block(bdev, block)?;
-    let raw = buf.get(offset..offset + format::INODE_SIZE).ok_or(EUCLEAN)?;
+    let raw = buf
+        .get(offset..offset + format::INODE_SIZE)
+        .ok_or(EUCLEAN)?;
     let Some(d) = format::Inode::decode(raw, ino as u32, &mount.geometry, disk::crc32c)
         .map_err(|e| disk::corrupt(bdev, format_args!("inode {}", ino), e))?
     else {
-        pr_err!("{}: inode {}: referenced but not in use\n", bdev.name(), ino);
+        pr_err!(
+            "{}: inode {}: referenced but not in use\n",
+            bdev.name(),
+            ino
+        );
         return Err(EUCLEAN);
     };
 
@@ -131,8 +140,17 @@ pub(crate) fn read(sb: &SuperBlock<BounceFs>, new: NewInode<BounceFs>) -> Result
             &mount.geometry,
             disk::crc32c,
         )
-        .and_then(|ind| format::check_extents(ind.extents(), d.inline_extents().last(), &mount.geometry).map(|()| ind))
-        .map_err(|e| disk::corrupt(bdev, format_args!("inode {}: indirect extent block {}", ino, d.indirect), e))?;
+        .and_then(|ind| {
+            format::check_extents(ind.extents(), d.inline_extents().last(), &mount.geometry)
+                .map(|()| ind)
+        })
+        .map_err(|e| {
+            disk::corrupt(
+                bdev,
+                format_args!("inode {}: indirect extent block {}", ino, d.indirect),
+                e,
+            )
+        })?;
         for e in ind.extents() {
             extents.push(extent_from_disk(e), GFP_KERNEL)?;
         }
@@ -264,7 +282,9 @@ fn write_raw(sb: &SuperBlock<BounceFs>, ino: u64, d: Option<&format::Inode>) -> 
     let (block, offset) = location(sb, ino)?;
     let _itable = mount.itable.lock();
     let mut buf = disk::read_block(bdev, block)?;
-    let slot = buf.get_mut(offset..offset + format::INODE_SIZE).ok_or(EINVAL)?;
+    let slot = buf
+        .get_mut(offset..offset + format::INODE_SIZE)
+        .ok_or(EINVAL)?;
     match d {
         Some(d) => d.encode(slot, disk::crc32c),
         None => slot.fill(0),
@@ -288,7 +308,12 @@ pub(crate) fn evict(inode: &Inode<BounceFs>) {
         }
     }
     if let Err(e) = write_raw(sb, inode.ino(), None) {
-        pr_err!("{}: inode {}: could not free it: {:?}\n", sb.bdev().name(), inode.ino(), e);
+        pr_err!(
+            "{}: inode {}: could not free it: {:?}\n",
+            sb.bdev().name(),
+            inode.ino(),
+            e
+        );
         return;
     }
     mount.alloc.free_inode(inode.ino() as u32);
@@ -298,7 +323,9 @@ pub(crate) fn evict(inode: &Inode<BounceFs>) {
 pub(crate) fn free_from(mount: &crate::Mount, state: &mut InodeState, from: u64) {
     let mut kept = 0;
     for i in 0..state.extents.len() {
-        let Some(mut e) = state.extents.get(i).copied() else { break };
+        let Some(mut e) = state.extents.get(i).copied() else {
+            break;
+        };
         if e.end() <= from {
             if let Some(slot) = state.extents.get_mut(kept) {
                 *slot = e;
@@ -307,7 +334,10 @@ pub(crate) fn free_from(mount: &crate::Mount, state: &mut InodeState, from: u64)
             continue;
         }
         let keep_len = from.saturating_sub(u64::from(e.file_block)) as u32;
-        mount.alloc.free(e.disk_block + u64::from(keep_len), u64::from(e.len - keep_len));
+        mount.alloc.free(
+            e.disk_block + u64::from(keep_len),
+            u64::from(e.len - keep_len),
+        );
         if keep_len > 0 {
             e.len = keep_len;
             if let Some(slot) = state.extents.get_mut(kept) {
@@ -336,7 +366,8 @@ pub(crate) fn allocate(
     let sb = inode.super_block();
     let mount = mount(sb)?;
     let file_block = u32::try_from(first).map_err(|_| EFBIG)?;
-    let max = u32::try_from(count.min(u64::from(u32::MAX - file_block)).min(1 << 20)).map_err(|_| EFBIG)?;
+    let max = u32::try_from(count.min(u64::from(u32::MAX - file_block)).min(1 << 20))
+        .map_err(|_| EFBIG)?;
     let goal = state
         .extents
         .iter()
@@ -417,7 +448,10 @@ fn insert(state: &mut InodeState, new: Extent) -> Result {
     }
     state.extents.insert_within_capacity(at, new).or_else(|_| {
         state.extents.reserve(1, GFP_KERNEL)?;
-        state.extents.insert_within_capacity(at, new).map_err(|_| ENOMEM)
+        state
+            .extents
+            .insert_within_capacity(at, new)
+            .map_err(|_| ENOMEM)
     })?;
     Ok(())
 }
@@ -436,7 +470,11 @@ pub(crate) fn create(
     let new = match sb.iget(u64::from(ino)) {
         Ok(Cached::New(new)) => new,
         Ok(Cached::Existing(_)) => {
-            pr_err!("{}: inode {}: free on disk but in use in memory\n", sb.bdev().name(), ino);
+            pr_err!(
+                "{}: inode {}: free on disk but in use in memory\n",
+                sb.bdev().name(),
+                ino
+            );
             return Err(EUCLEAN);
         }
         Err(e) => {
@@ -506,7 +544,9 @@ pub(crate) fn create(
             let mut state = inode.data().state.lock();
             let extent = allocate(&inode, &mut state, 0, 1, false)?;
             let mut buf = KVec::from_elem(0u8, disk::BLOCK_BYTES, GFP_KERNEL)?;
-            buf.get_mut(..target.len()).ok_or(ENAMETOOLONG_ERR)?.copy_from_slice(target);
+            buf.get_mut(..target.len())
+                .ok_or(ENAMETOOLONG_ERR)?
+                .copy_from_slice(target);
             disk::write_block(sb.bdev(), extent.disk_block, &buf)?;
             inode.set_size(target.len() as i64);
         }
