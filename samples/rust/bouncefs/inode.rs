@@ -165,35 +165,20 @@ pub(crate) fn read(
     }
 
     let mode = d.mode;
-    let kind = match u32::from(mode) & format::S_IFMT {
-        format::S_IFREG => Kind::Regular {
-            inode_ops: &file::INODE_OPS,
-            file_ops: &file::FILE_OPS,
-            aops: &file::AOPS,
-        },
-        format::S_IFDIR => Kind::Directory {
-            inode_ops: &dir::INODE_OPS,
-            file_ops: &dir::DIR_OPS,
-        },
-        format::S_IFLNK => {
-            let first = extents.first().copied().ok_or(EUCLEAN)?;
-            let len = usize::try_from(d.size).map_err(|_| EUCLEAN)?;
-            if len == 0 || len >= disk::BLOCK_BYTES || first.file_block != 0 {
-                pr_err!("{}: inode {}: bad symbolic link\n", bdev.name(), ino);
-                return Err(EUCLEAN);
-            }
-            let mut target = disk::read_block(bdev, first.disk_block)?;
-            target.truncate(len);
-            Kind::Symlink {
-                inode_ops: &file::SPECIAL_INODE_OPS,
-                target,
-            }
+    let target = if u32::from(mode) & format::S_IFMT == format::S_IFLNK {
+        let first = extents.first().copied().ok_or(EUCLEAN)?;
+        let len = usize::try_from(d.size).map_err(|_| EUCLEAN)?;
+        if len == 0 || len >= disk::BLOCK_BYTES || first.file_block != 0 {
+            pr_err!("{}: inode {}: bad symbolic link\n", bdev.name(), ino);
+            return Err(EUCLEAN);
         }
-        _ => Kind::Special {
-            inode_ops: &file::SPECIAL_INODE_OPS,
-            rdev: d.rdev,
-        },
+        let mut target = disk::read_block(bdev, first.disk_block)?;
+        target.truncate(len);
+        Some(target)
+    } else {
+        None
     };
+    let kind = kind_of(mode, d.rdev, target)?;
     let size = i64::try_from(d.size).map_err(|_| EUCLEAN)?;
     new.init(
         Params {
@@ -215,6 +200,29 @@ pub(crate) fn read(
             parent: d.parent,
         }),
     )
+}
+
+/// The operations of an inode of `mode`; symbolic links come with their target.
+fn kind_of(mode: u16, rdev: u32, target: Option<KVec<u8>>) -> Result<Kind<BounceFs>> {
+    Ok(match u32::from(mode) & format::S_IFMT {
+        format::S_IFREG => Kind::Regular {
+            inode_ops: &file::INODE_OPS,
+            file_ops: &file::FILE_OPS,
+            aops: &file::AOPS,
+        },
+        format::S_IFDIR => Kind::Directory {
+            inode_ops: &dir::INODE_OPS,
+            file_ops: &dir::DIR_OPS,
+        },
+        format::S_IFLNK => Kind::Symlink {
+            inode_ops: &file::SPECIAL_INODE_OPS,
+            target: target.ok_or(EINVAL)?,
+        },
+        _ => Kind::Special {
+            inode_ops: &file::SPECIAL_INODE_OPS,
+            rdev,
+        },
+    })
 }
 
 fn extent_from_disk(e: &format::Extent) -> Extent {
@@ -483,28 +491,20 @@ pub(crate) fn create(
         }
     };
     let is_dir = u32::from(mode) & format::S_IFMT == format::S_IFDIR;
-    let kind = match u32::from(mode) & format::S_IFMT {
-        format::S_IFREG => Kind::Regular {
-            inode_ops: &file::INODE_OPS,
-            file_ops: &file::FILE_OPS,
-            aops: &file::AOPS,
-        },
-        format::S_IFDIR => Kind::Directory {
-            inode_ops: &dir::INODE_OPS,
-            file_ops: &dir::DIR_OPS,
-        },
-        format::S_IFLNK => {
-            let mut target = KVec::new();
-            target.extend_from_slice(symlink.ok_or(EINVAL)?, GFP_KERNEL)?;
-            Kind::Symlink {
-                inode_ops: &file::SPECIAL_INODE_OPS,
-                target,
-            }
+    let target = match symlink {
+        Some(target) => {
+            let mut copy = KVec::new();
+            copy.extend_from_slice(target, GFP_KERNEL)?;
+            Some(copy)
         }
-        _ => Kind::Special {
-            inode_ops: &file::SPECIAL_INODE_OPS,
-            rdev,
-        },
+        None => None,
+    };
+    let kind = match kind_of(mode, rdev, target) {
+        Ok(kind) => kind,
+        Err(e) => {
+            mount.alloc.free_inode(ino);
+            return Err(e);
+        }
     };
     let now = Timespec::default();
     let inode = new.init_created(
