@@ -123,6 +123,14 @@ impl BlockDevice {
         unsafe { self.rw_virt(pos, data, len, bindings::req_op_REQ_OP_WRITE) }
     }
 
+    /// Writes the device's dirty page-cache pages and waits (`sync_blockdev()`). A file system
+    /// that reads its metadata with bios, bypassing that cache, calls it at mount so it sees
+    /// what programs wrote through the block device node before (as XFS does).
+    pub fn sync_page_cache(&self) -> Result {
+        // SAFETY: By the type invariant the device is open.
+        to_result(unsafe { bindings::sync_blockdev(self.as_raw()) })
+    }
+
     /// Flushes the device's volatile write cache (`blkdev_issue_flush()`): what was written
     /// before is on stable storage when this returns.
     pub fn flush(&self) -> Result {

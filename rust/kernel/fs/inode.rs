@@ -36,7 +36,7 @@ use core::{cell::UnsafeCell, marker::PhantomData, mem::MaybeUninit, ptr::NonNull
 /// # Invariants
 ///
 /// The wrapped `struct inode` is valid for the lifetime of every reference, was allocated by
-/// [`Tables::alloc_inode`] inside an `InodeWithData<T>`, and its `T::InodeData` is
+/// this module's `alloc_inode` inside an `InodeWithData<T>`, and its `T::InodeData` is
 /// initialised (only [`NewInode`] refers to inodes whose data is not). An [`ARef<Inode<T>>`]
 /// holds one of its references (`ihold()`/`iput()`).
 #[repr(transparent)]

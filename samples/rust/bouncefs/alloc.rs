@@ -182,6 +182,12 @@ impl Allocator {
         }
     }
 
+    /// Returns whether every block of `first..first + count` is marked used.
+    pub(crate) fn all_used(&self, first: u64, count: u64) -> bool {
+        let state = self.state.lock();
+        (first..first.saturating_add(count)).all(|n| n < self.total_blocks && bit(&state.blocks, n))
+    }
+
     /// Allocates an inode number; `ENOSPC` if the inode table is full.
     pub(crate) fn allocate_inode(&self) -> Result<u32> {
         let mut state = self.state.lock();

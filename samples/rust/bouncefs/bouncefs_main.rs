@@ -193,6 +193,9 @@ impl FileSystem for BounceFs {
         sb.set_max_bytes(disk::MAX_FILE_SIZE);
         sb.set_time_granularity(1);
 
+        // Metadata I/O bypasses the block device's page cache: see what mkfs, fsck and
+        // others wrote through /dev before the mount.
+        bdev.sync_page_cache()?;
         let geometry = disk::read_superblock(bdev)?;
         let alloc = alloc::Allocator::load(bdev, &geometry)?;
 

@@ -155,6 +155,31 @@ pub(crate) fn read(
             extents.push(extent_from_disk(e), GFP_KERNEL)?;
         }
     }
+    // Blocks another object may own are not followed: what an inode owns must be in use.
+    let runs = extents.iter().map(|e| (e.disk_block, u64::from(e.len)));
+    let indirect = core::iter::once((d.indirect, 1)).filter(|_| d.indirect != 0);
+    let owned_free =
+        Iterator::chain(runs, indirect).find(|&(first, count)| !mount.alloc.all_used(first, count));
+    if let Some((first, count)) = owned_free {
+        pr_err!(
+            "{}: inode {}: blocks {}..{} are free in the bitmap\n",
+            bdev.name(),
+            ino,
+            first,
+            first + count
+        );
+        return Err(EUCLEAN);
+    }
+    let min_links = if d.is_dir() { 2 } else { 1 };
+    if d.nlink < min_links {
+        pr_err!(
+            "{}: inode {}: link count {} is too low\n",
+            bdev.name(),
+            ino,
+            d.nlink
+        );
+        return Err(EUCLEAN);
+    }
     for pair in extents.windows(2) {
         if let [a, b] = pair {
             if a.end() > u64::from(b.file_block) {

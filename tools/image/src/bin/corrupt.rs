@@ -27,6 +27,9 @@ fn run(image: &str, name: &str, path: Option<&str>) -> bouncefs_image::Result<()
         return Ok(());
     }
     let applied = corrupt::apply(&mut fs, name, path)?;
+    // On stable storage before anyone reads the device, also with bios that bypass the page
+    // cache.
+    fs.device().sync()?;
     drop(fs);
     println!("{image}: {}", applied.what);
     println!("expect: {}", applied.expect);
