@@ -3,7 +3,7 @@
 # bouncefs namespace and metadata semantics on the plain disk, each checked again after a
 # remount: hard links, renames (over a file, across directories, of a directory), unlink of
 # an open file (space freed at last close), permissions, owners and nanosecond times,
-# truncate, fsync/fdatasync/syncfs, holes (SEEK_HOLE/SEEK_DATA, fiemap), fallocate,
+# truncate, fsync/fdatasync/syncfs, mmap, holes (SEEK_HOLE/SEEK_DATA, fiemap), fallocate,
 # symlinks, FIFOs, ENAMETOOLONG, ENOSPC without losing earlier data, mkfs -t and fsck -t.
 # timeout: 600
 . /build/vm/guest/lib.sh
@@ -89,6 +89,14 @@ xfs_io -f -c "falloc 0 1m" $mnt/pre || fail "fallocate"
 xfs_io -c "fpunch 0 4k" $mnt/pre 2>&1 | grep -q "Operation not supported" ||
 	fail "hole punching did not fail with EOPNOTSUPP"
 echo "truncate, fsync, holes, fiemap, fallocate: OK (punch: EOPNOTSUPP)"
+
+# mmap: writes through a shared mapping reach the file (page_mkwrite allocates the blocks).
+xfs_io -f -c "truncate 65536" -c "mmap -w 0 65536" -c "mwrite -S 0x61 0 65536" -c "msync -s 0 65536" \
+	$mnt/mapped >/dev/null || fail "mmap write"
+remount
+[ "$(tr -d a <$mnt/mapped | wc -c)" = 0 ] && [ "$(stat -c %s:%b $mnt/mapped)" = 65536:128 ] ||
+	fail "mmap-written file after remount: $(stat -c %s:%b $mnt/mapped)"
+echo "mmap writes persist"
 
 # Symlinks, FIFOs, names.
 ln -s "$(head -c 3000 /dev/zero | tr '\0' x)" $mnt/long-link
