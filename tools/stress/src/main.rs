@@ -135,7 +135,8 @@ fn run(args: &Args) -> Result<String, String> {
         for slot in 0..args.slots {
             // SAFETY: No mutator runs yet; the slice is only passed to the kernel.
             let data = unsafe { buf.as_mut_slice() };
-            file.write_all_at(data, slot * size).map_err(|e| format!("{}: {e}", args.path))?;
+            file.write_all_at(data, slot * size)
+                .map_err(|e| format!("{}: {e}", args.path))?;
         }
     }
     let stop = AtomicBool::new(false);
