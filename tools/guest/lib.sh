@@ -25,3 +25,12 @@ module_path() {
 sysblock() {
 	echo "/sys/block/${1##*/}"
 }
+
+# use_bouncefs MNT: loads bouncefs and makes the mount point; on exit, whatever happened,
+# unmounts it and unloads the module.
+use_bouncefs() {
+	mnt=$1
+	insmod "$(module_path bouncefs)"
+	mkdir -p "$mnt"
+	trap 'umount "$mnt" 2>/dev/null || true; rmmod bouncefs 2>/dev/null || true' EXIT
+}

@@ -602,9 +602,9 @@ fn decode_dev(dev: u32) -> bindings::dev_t {
 
 impl<T: FileSystem> Drop for NewInode<T> {
     fn drop(&mut self) {
-        // SAFETY: By the type invariant we own a reference to an `I_NEW` inode; this marks
-        // it bad, wakes waiters and drops our reference. Its data was never initialised, so
-        // no operation of `T` runs on it.
+        // `iget_failed()` marks the inode bad, wakes waiters and drops our reference. Its data
+        // was never initialised, so no operation of `T` runs on it.
+        // SAFETY: By the type invariant we own a reference to an `I_NEW` inode.
         unsafe { bindings::iget_failed(self.0.as_ptr()) };
     }
 }

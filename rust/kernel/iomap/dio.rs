@@ -217,9 +217,9 @@ impl<D: DioOperations + ?Sized> DioBio<D> {
         let bio = this.bio.as_ptr();
         // SAFETY: By the type invariant the inode and its super block are valid.
         let sb = unsafe { (*this.inode).i_sb };
-        // SAFETY: The super block is alive while its inode has direct I/O in flight; this
-        // creates its direct-I/O queue once (or finds it), which the VFS destroys only at
-        // unmount, after every I/O of the super block completed.
+        // This creates the super block's direct-I/O queue once (or finds it); the VFS destroys
+        // it only at unmount, after every I/O of the super block completed.
+        // SAFETY: The super block is alive while its inode has direct I/O in flight.
         let queue_ready = unsafe { bindings::sb_init_dio_done_wq(sb) } == 0;
         let work = KBox::pin_init(
             pin_init!(TaskCompletion::<D> {
@@ -244,9 +244,9 @@ impl<D: DioOperations + ?Sized> DioBio<D> {
                 return;
             }
         };
-        // SAFETY: By the type invariant the bio comes from `iomap_ioend_bioset`, so it is
-        // the `io_bio` of an ioend whose `io_private` nobody else uses for direct I/O; the
-        // completion takes the work item back from there exactly once.
+        // The bio comes from `iomap_ioend_bioset` (type invariant), so it is the `io_bio` of
+        // an ioend whose `io_private` nobody else uses for direct I/O.
+        // SAFETY: As above; the completion takes the work item back exactly once.
         unsafe {
             let ioend = crate::container_of!(bio, bindings::iomap_ioend, io_bio);
             (*ioend).io_private = work.into_foreign().cast();

@@ -7,14 +7,7 @@
 # timeout: 900
 . /build/vm/guest/lib.sh
 
-insmod "$(module_path bouncefs)"
-mnt=/tmp/bouncefs
-mkdir -p $mnt
-cleanup() {
-	umount $mnt 2>/dev/null || true
-	rmmod bouncefs 2>/dev/null || true
-}
-trap cleanup EXIT
+use_bouncefs /tmp/bouncefs
 grep -qw bouncefs /proc/filesystems || fail "bouncefs is not in /proc/filesystems"
 command -v mkfs.bouncefs >/dev/null || fail "mkfs.bouncefs is not in PATH: run 'make tools'"
 command -v xfs_io >/dev/null || fail "xfs_io is missing (xfsprogs)"

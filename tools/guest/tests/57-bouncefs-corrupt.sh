@@ -6,14 +6,7 @@
 # timeout: 600
 . /build/vm/guest/lib.sh
 
-insmod "$(module_path bouncefs)"
-mnt=/tmp/bouncefs
-mkdir -p $mnt
-cleanup() {
-	umount $mnt 2>/dev/null || true
-	rmmod bouncefs 2>/dev/null || true
-}
-trap cleanup EXIT
+use_bouncefs /tmp/bouncefs
 dev=$(need_disk BOUNCEFS_DEV_PLAIN)
 command -v bouncefs-corrupt >/dev/null || fail "bouncefs-corrupt is not in PATH: run 'make tools'"
 

@@ -7,14 +7,7 @@
 # timeout: 900
 . /build/vm/guest/lib.sh
 
-insmod "$(module_path bouncefs)"
-mnt=/tmp/race
-mkdir -p $mnt
-cleanup() {
-	umount $mnt 2>/dev/null || true
-	rmmod bouncefs 2>/dev/null || true
-}
-trap cleanup EXIT
+use_bouncefs /tmp/race
 command -v bouncefs-race >/dev/null || fail "bouncefs-race is not in PATH: run 'make tools'"
 command -v mkfs.xfs >/dev/null || fail "mkfs.xfs is missing (xfsprogs)"
 
