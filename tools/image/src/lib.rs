@@ -9,6 +9,7 @@
 //!   files, fragmented files with indirect extent blocks, symbolic links, device nodes, hard
 //!   links), the way the tests and the in-guest scripts set up realistic images.
 //! - [`corrupt`]: named corruptions of an image, each with what fsck.bouncefs should say.
+//! - [`testing`]: temporary images and running a tool, for the tools' tests.
 //!
 //! The on-disk format itself is the `bouncefs-format` crate, the same code the kernel
 //! module uses.
@@ -20,6 +21,7 @@ pub mod corrupt;
 mod device;
 mod fs;
 pub mod mkfs;
+pub mod testing;
 
 pub use device::Device;
 pub use fs::Fs;

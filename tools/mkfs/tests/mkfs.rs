@@ -3,57 +3,28 @@
 //! mkfs.bouncefs as a command: what it writes, and what it refuses.
 
 use bouncefs_format::{crc32c, Superblock, ROOT_INO};
-use bouncefs_image::{corrupt, Device, Fs};
-use std::{
-    path::PathBuf,
-    process::Command,
-    sync::atomic::{AtomicUsize, Ordering},
-};
+use bouncefs_image::{corrupt, testing, testing::TempImage as Image, Device, Fs};
 
 const MKFS: &str = env!("CARGO_BIN_EXE_mkfs-bouncefs");
 
-struct Image(PathBuf);
-
-impl Drop for Image {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
-}
-
-impl Image {
-    fn path(&self) -> &str {
-        self.0.to_str().unwrap()
-    }
-}
-
 /// A zeroed file of `bytes`.
 fn file(tag: &str, bytes: usize) -> Image {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let n = N.fetch_add(1, Ordering::Relaxed);
-    let img = Image(std::env::temp_dir().join(format!(
-        "bouncefs-mkfs-test-{}-{n}-{tag}.img",
-        std::process::id()
-    )));
-    std::fs::write(&img.0, vec![0u8; bytes]).unwrap();
-    img
+    Image::zeroed(tag, bytes).unwrap()
 }
 
 fn mkfs(args: &[&str]) -> (i32, String) {
-    let out = Command::new(MKFS).args(args).output().unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.code().unwrap(), text)
+    testing::run(MKFS, args).unwrap()
 }
 
 fn superblock(img: &Image) -> Superblock {
-    let bytes = std::fs::read(&img.0).unwrap();
+    let bytes = std::fs::read(img.path()).unwrap();
     Superblock::decode(&bytes[..4096], crc32c).unwrap()
 }
 
 #[test]
 fn makes_a_file_system_that_can_be_built_on() {
     let img = file("basic", 8 << 20);
-    let (code, out) = mkfs(&["-L", "data", img.path()]);
+    let (code, out) = mkfs(&["-L", "data", img.as_str()]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("blocks=2048"), "{out}");
     let sb = superblock(&img);
@@ -64,7 +35,7 @@ fn makes_a_file_system_that_can_be_built_on() {
     assert_eq!(sb.free_blocks, 2048 - sb.data_start - 1);
     assert_eq!(sb.free_inodes, 511);
     assert_ne!(sb.uuid, [0; 16]);
-    let mut fs = Fs::open(Device::open(&img.0, true).unwrap()).unwrap();
+    let mut fs = Fs::open(Device::open(img.path(), true).unwrap()).unwrap();
     let root = fs.get(ROOT_INO).unwrap();
     assert_eq!(
         (root.nlink, root.size, root.parent, root.mode),
@@ -79,16 +50,16 @@ fn makes_a_file_system_that_can_be_built_on() {
 #[test]
 fn options() {
     let img = file("options", 8 << 20);
-    let (code, out) = mkfs(&["-q", "-N", "100", img.path(), "1000"]);
+    let (code, out) = mkfs(&["-q", "-N", "100", img.as_str(), "1000"]);
     assert_eq!((code, out.as_str()), (0, ""));
     let sb = superblock(&img);
     assert_eq!((sb.total_blocks, sb.inode_count), (1000, 112));
     // -n writes nothing.
     let dry = file("dry", 1 << 20);
-    let (code, out) = mkfs(&["-n", dry.path()]);
+    let (code, out) = mkfs(&["-n", dry.as_str()]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("not written"), "{out}");
-    assert!(std::fs::read(&dry.0).unwrap().iter().all(|&b| b == 0));
+    assert!(std::fs::read(dry.path()).unwrap().iter().all(|&b| b == 0));
     let (code, out) = mkfs(&["-V"]);
     assert_eq!(code, 0);
     assert!(out.starts_with("mkfs.bouncefs "), "{out}");
@@ -97,27 +68,27 @@ fn options() {
 #[test]
 fn refuses_an_existing_file_system_without_f() {
     let img = file("existing", 1 << 20);
-    assert_eq!(mkfs(&["-q", img.path()]).0, 0);
-    let (code, out) = mkfs(&["-q", img.path()]);
+    assert_eq!(mkfs(&["-q", img.as_str()]).0, 0);
+    let (code, out) = mkfs(&["-q", img.as_str()]);
     assert_eq!(code, 1);
     assert!(
         out.contains("contains a bouncefs file system; use -f"),
         "{out}"
     );
-    assert_eq!(mkfs(&["-q", "-f", img.path()]).0, 0);
+    assert_eq!(mkfs(&["-q", "-f", img.as_str()]).0, 0);
 
     let mut xfs = vec![0u8; 1 << 20];
     xfs[..4].copy_from_slice(b"XFSB");
-    std::fs::write(&img.0, &xfs).unwrap();
-    let (code, out) = mkfs(&["-q", img.path()]);
+    std::fs::write(img.path(), &xfs).unwrap();
+    let (code, out) = mkfs(&["-q", img.as_str()]);
     assert!(code == 1 && out.contains("xfs"), "{out}");
 
     let mut ext4 = vec![0u8; 1 << 20];
     ext4[1080..1082].copy_from_slice(&0xEF53u16.to_le_bytes());
-    std::fs::write(&img.0, &ext4).unwrap();
-    let (code, out) = mkfs(&["-q", img.path()]);
+    std::fs::write(img.path(), &ext4).unwrap();
+    let (code, out) = mkfs(&["-q", img.as_str()]);
     assert!(code == 1 && out.contains("ext2/ext3/ext4"), "{out}");
-    assert_eq!(mkfs(&["-q", "-f", img.path()]).0, 0);
+    assert_eq!(mkfs(&["-q", "-f", img.as_str()]).0, 0);
     assert_eq!(superblock(&img).total_blocks, 256);
 }
 
@@ -126,24 +97,24 @@ fn refuses_bad_usage_and_impossible_sizes() {
     let img = file("usage", 1 << 20);
     for args in [
         &[][..],
-        &["-x", img.path()],
+        &["-x", img.as_str()],
         &["-L"],
-        &["-N", "zero", img.path()],
-        &[img.path(), "many"],
-        &[img.path(), "1", "2"],
+        &["-N", "zero", img.as_str()],
+        &[img.as_str(), "many"],
+        &[img.as_str(), "1", "2"],
     ] {
         let (code, out) = mkfs(args);
         assert_eq!(code, 1, "{args:?}: {out}");
         assert!(out.contains("usage:"), "{args:?}: {out}");
     }
-    let (code, out) = mkfs(&[img.path(), "257"]);
+    let (code, out) = mkfs(&[img.as_str(), "257"]);
     assert_eq!(code, 1);
     assert!(out.contains("the device has only 256"), "{out}");
     let small = file("small", 4 * 4096);
-    let (code, out) = mkfs(&[small.path()]);
+    let (code, out) = mkfs(&[small.as_str()]);
     assert_eq!(code, 1);
     assert!(out.contains("too few"), "{out}");
-    let (code, out) = mkfs(&["-N", "100000", img.path()]);
+    let (code, out) = mkfs(&["-N", "100000", img.as_str()]);
     assert_eq!(code, 1);
     assert!(out.contains("do not fit"), "{out}");
     assert_eq!(mkfs(&["/nonexistent/image"]).0, 1);
