@@ -123,7 +123,7 @@ fn add(dir: &Inode<BounceFs>, name: &[u8], ino: u32, mode: u16) -> Result {
     let index = blocks(dir);
     let disk_block = {
         let mut state = dir.data().state.lock();
-        inode::allocate(dir, &mut state, index, 1, false)?.disk_block
+        inode::allocate(dir, &mut state, index, 1, inode::NewBlocks::Stale)?.disk_block
     };
     let mut buf = KVec::from_elem(0u8, disk::BLOCK_BYTES, GFP_KERNEL)?;
     dirent.encode(&mut buf, 0);
@@ -148,7 +148,7 @@ fn replace(dir: &Inode<BounceFs>, found: &Found, ino: Option<(u32, u16, &[u8])>)
 pub(crate) fn init_block(dir: &Inode<BounceFs>, _parent: u32) -> Result {
     let disk_block = {
         let mut state = dir.data().state.lock();
-        inode::allocate(dir, &mut state, 0, 1, false)?.disk_block
+        inode::allocate(dir, &mut state, 0, 1, inode::NewBlocks::Stale)?.disk_block
     };
     let mut buf = KVec::from_elem(0u8, disk::BLOCK_BYTES, GFP_KERNEL)?;
     write_block(dir, 0, disk_block, &mut buf)?;

@@ -42,9 +42,11 @@ impl iomap::Operations for Mapping {
         let first = pos / BS;
         let count = (pos + length).div_ceil(BS) - first;
         let mut state = inode.data().state.lock();
+        let direct_write = flags.contains(IterFlags::WRITE) && flags.contains(IterFlags::DIRECT);
         if let Some(e) = state.find(first) {
-            let e = if e.unwritten && flags.contains(IterFlags::WRITE) {
-                // Written data must not sit next to stale blocks: zero, then convert.
+            let e = if e.unwritten && flags.contains(IterFlags::WRITE) && !direct_write {
+                // Cached data must not sit next to stale blocks: zero, then convert. Direct
+                // writes convert at completion instead (`Dio::end_io`).
                 inode::convert_unwritten(inode, &mut state, e)?
             } else {
                 e
@@ -71,11 +73,18 @@ impl iomap::Operations for Mapping {
         if flags.contains(IterFlags::NOWAIT) {
             return Err(EAGAIN);
         }
-        let e = inode::allocate(inode, &mut state, first, hole, false)?;
+        // A direct write allocates unwritten blocks: until it completes (and for ever if it
+        // fails) they read as zeroes, never as the stale data of a freed block.
+        let (new, kind) = if direct_write {
+            (inode::NewBlocks::Unwritten, Type::Unwritten)
+        } else {
+            (inode::NewBlocks::Stale, Type::Mapped)
+        };
+        let e = inode::allocate(inode, &mut state, first, hole, new)?;
         drop(state);
         inode.mark_dirty();
         Ok(Map::blocks(
-            Type::Mapped,
+            kind,
             (first * BS) as i64,
             u64::from(e.len) * BS,
             e.disk_block * BS,
@@ -97,10 +106,19 @@ impl DioOperations for Dio {
         pos: i64,
         size: usize,
         status: Result,
-        _flags: EndFlags,
+        flags: EndFlags,
     ) -> Result {
         if status.is_ok() && size > 0 {
             let end = pos.saturating_add(size as i64);
+            if flags.contains(EndFlags::UNWRITTEN) {
+                let mut state = inode.data().state.lock();
+                inode::mark_written(
+                    inode,
+                    &mut state,
+                    pos as u64 / BS,
+                    (end as u64).div_ceil(BS),
+                )?;
+            }
             if end > inode.size() {
                 inode.set_size(end);
                 inode.mark_dirty();
@@ -276,7 +294,7 @@ impl regular::Operations for File {
             let hole = state.next_start(block).unwrap_or(last).min(last) - block;
             // Preallocated blocks are zeroed, so they read back as zeroes without an
             // unwritten state to convert.
-            let e = inode::allocate(inode, &mut state, block, hole, true)?;
+            let e = inode::allocate(inode, &mut state, block, hole, inode::NewBlocks::Zeroed)?;
             block += u64::from(e.len);
         }
         if mode & keep_size == 0 && end > inode.size() {

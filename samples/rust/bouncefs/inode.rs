@@ -386,15 +386,27 @@ pub(crate) fn free_from(mount: &crate::Mount, state: &mut InodeState, from: u64)
     }
 }
 
+/// What newly allocated blocks hold until data is written to them.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NewBlocks {
+    /// Whatever was on the device: the caller fills every block before anyone can read it
+    /// (buffered writes through the page cache, directory and symlink blocks).
+    Stale,
+    /// Zeroed on the device now (preallocation).
+    Zeroed,
+    /// Recorded unwritten, reading as zeroes until [`mark_written`] (direct writes: until
+    /// they complete, and for ever if they fail).
+    Unwritten,
+}
+
 /// Allocates blocks for file blocks `first..first + count` (a hole) and records them;
-/// returns the new extent, which may be shorter than asked. With `zero` the blocks are
-/// zeroed on the device first (preallocation, directories).
+/// returns the new extent, which may be shorter than asked.
 pub(crate) fn allocate(
     inode: &Inode<BounceFs>,
     state: &mut InodeState,
     first: u64,
     count: u64,
-    zero: bool,
+    new: NewBlocks,
 ) -> Result<Extent> {
     let sb = inode.super_block();
     let mount = mount(sb)?;
@@ -424,7 +436,7 @@ pub(crate) fn allocate(
             return Err(e);
         }
     };
-    if zero {
+    if new == NewBlocks::Zeroed {
         let bs = u64::from(disk::BLOCK_SIZE);
         if let Err(e) = sb.bdev().zero_out(disk_block * bs, u64::from(len) * bs) {
             mount.alloc.free(disk_block, u64::from(len));
@@ -435,11 +447,83 @@ pub(crate) fn allocate(
         file_block,
         len,
         disk_block,
-        unwritten: false,
+        unwritten: new == NewBlocks::Unwritten,
     };
     insert(state, extent)?;
     inode.set_sectors(state.owned_blocks() * 8);
     Ok(extent)
+}
+
+/// Marks file blocks `first..last` written where they are unwritten, once direct I/O put
+/// data in every one of them (iomap zeroed the parts of partial blocks it did not write).
+/// The rest of a partly covered unwritten extent stays unwritten; neighbours that become
+/// contiguous are merged, so a file written in many small direct writes does not run out
+/// of extents.
+pub(crate) fn mark_written(
+    inode: &Inode<BounceFs>,
+    state: &mut InodeState,
+    first: u64,
+    last: u64,
+) -> Result {
+    let mut rebuilt = KVec::with_capacity(state.extents.len() + 2, GFP_KERNEL)?;
+    let mut changed = false;
+    for e in state.extents.iter().copied() {
+        let (start, end) = (u64::from(e.file_block), e.end());
+        if !e.unwritten || end <= first || start >= last {
+            push_merged(&mut rebuilt, e)?;
+            continue;
+        }
+        changed = true;
+        let (lo, hi) = (start.max(first), end.min(last));
+        for (from, to, unwritten) in [(start, lo, true), (lo, hi, false), (hi, end, true)] {
+            if from < to {
+                push_merged(
+                    &mut rebuilt,
+                    Extent {
+                        file_block: from as u32,
+                        len: (to - from) as u32,
+                        disk_block: e.disk_block + (from - start),
+                        unwritten,
+                    },
+                )?;
+            }
+        }
+    }
+    if !changed {
+        return Ok(());
+    }
+    if rebuilt.len() > format::MAX_EXTENTS {
+        return Err(ENOSPC);
+    }
+    let mount = mount(inode.super_block())?;
+    if rebuilt.len() > format::INLINE_EXTENTS && state.indirect == 0 {
+        let goal = rebuilt.first().map_or(0, |e| e.disk_block);
+        state.indirect = mount.alloc.allocate(goal, 1)?.0;
+    } else if rebuilt.len() <= format::INLINE_EXTENTS && state.indirect != 0 {
+        mount.alloc.free(state.indirect, 1);
+        state.indirect = 0;
+    }
+    state.extents = rebuilt;
+    inode.set_sectors(state.owned_blocks() * 8);
+    inode.mark_dirty();
+    Ok(())
+}
+
+/// Appends `e` to `list`, merged into the last extent when it continues it on disk and in
+/// the file with the same state.
+fn push_merged(list: &mut KVec<Extent>, e: Extent) -> Result {
+    if let Some(prev) = list.last_mut() {
+        if prev.end() == u64::from(e.file_block)
+            && prev.unwritten == e.unwritten
+            && prev.disk_block + u64::from(prev.len) == e.disk_block
+            && prev.len.checked_add(e.len).is_some_and(|l| l < (1 << 31))
+        {
+            prev.len += e.len;
+            return Ok(());
+        }
+    }
+    list.push(e, GFP_KERNEL)?;
+    Ok(())
 }
 
 /// Zeroes the blocks of the unwritten extent `e` on the device and marks it written.
@@ -567,7 +651,7 @@ pub(crate) fn create(
             dir::init_block(&inode, dir.ino() as u32)?;
         } else if let Some(target) = symlink {
             let mut state = inode.data().state.lock();
-            let extent = allocate(&inode, &mut state, 0, 1, false)?;
+            let extent = allocate(&inode, &mut state, 0, 1, NewBlocks::Stale)?;
             let mut buf = KVec::from_elem(0u8, disk::BLOCK_BYTES, GFP_KERNEL)?;
             buf.get_mut(..target.len())
                 .ok_or(ENAMETOOLONG_ERR)?

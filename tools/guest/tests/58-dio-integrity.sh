@@ -1,0 +1,14 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Data integrity of direct I/O, every byte verified, on bouncefs (both PI disks and the
+# plain one) and XFS (both PI disks): round trips from one logical block to 4 MiB at
+# logical-block offsets, pwritev/preadv, extending writes, writes into holes and
+# preallocated space, reads across EOF, concurrent writers and readers on disjoint and on
+# overlapping ranges. fsck after every bouncefs run.
+# timeout: 900
+. /build/vm/guest/lib.sh
+. /build/vm/guest/dio-matrix.sh
+
+use_bouncefs /tmp/dio-integrity
+scenarios="round-trip vectored extending holes preallocated across-eof concurrent-disjoint concurrent-overlapping"
+run_matrix
