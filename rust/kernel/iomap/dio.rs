@@ -56,6 +56,11 @@ pub trait DioOperations: 'static {
     /// Called once the whole I/O of `size` bytes at `pos` finished (or failed with `status`):
     /// update the size after an extending write, convert unwritten extents. An error returned
     /// here fails the I/O; iomap's own error is never dropped.
+    ///
+    /// iomap calls it for reads too, and a read that crosses EOF reports the whole blocks it
+    /// read, past EOF included: a file system that updates the size here must give reads
+    /// tables without `end_io` (one `DioOperations` type for reads, one for writes, as XFS
+    /// has `xfs_dio_read_ops`-less reads and `xfs_dio_write_ops`).
     fn end_io(
         _inode: &Inode<Self::FileSystem>,
         _pos: i64,

@@ -46,7 +46,7 @@ impl iomap::Operations for Mapping {
         if let Some(e) = state.find(first) {
             let e = if e.unwritten && flags.contains(IterFlags::WRITE) && !direct_write {
                 // Cached data must not sit next to stale blocks: zero, then convert. Direct
-                // writes convert at completion instead (`Dio::end_io`).
+                // writes convert at completion instead (`DioWrite::end_io`).
                 inode::convert_unwritten(inode, &mut state, e)?
             } else {
                 e
@@ -93,74 +93,18 @@ impl iomap::Operations for Mapping {
     }
 }
 
-/// The direct-I/O hooks: size updates, bounce accounting and the in-task completion of
-/// bounced reads.
-pub(crate) struct Dio;
+/// The hooks of direct reads: bounce accounting and the in-task completion of bounced reads.
+///
+/// No `end_io`: iomap reports a read crossing EOF with the whole blocks it read, and a size
+/// update there would grow the file (found by bouncefs-dio-check's `across-eof`).
+pub(crate) struct DioRead;
 
 #[vtable]
-impl DioOperations for Dio {
+impl DioOperations for DioRead {
     type FileSystem = BounceFs;
 
-    fn end_io(
-        inode: &Inode<BounceFs>,
-        pos: i64,
-        size: usize,
-        status: Result,
-        flags: EndFlags,
-    ) -> Result {
-        if status.is_ok() && size > 0 {
-            let end = pos.saturating_add(size as i64);
-            if flags.contains(EndFlags::UNWRITTEN) {
-                let mut state = inode.data().state.lock();
-                inode::mark_written(
-                    inode,
-                    &mut state,
-                    pos as u64 / BS,
-                    (end as u64).div_ceil(BS),
-                )?;
-            }
-            if end > inode.size() {
-                inode.set_size(end);
-                inode.mark_dirty();
-            }
-        }
-        Ok(())
-    }
-
     fn submit_io(bio: DioBio<Self>, _file_offset: i64) {
-        let sb = bio.inode().super_block();
-        let Ok(mount) = mount(sb) else {
-            return; // Dropping the bio fails it.
-        };
-        let counters = &mount.counters;
-        let size = u64::from(bio.bio().size());
-        let is_write = bio.bio().operation().is_write();
-        trace::dio_submit(
-            sb.dev(),
-            bio.inode().ino(),
-            bio.file_offset(),
-            bio.bio().size(),
-            is_write,
-            mount.bounce,
-        );
-        if !mount.bounce {
-            Counters::add(&counters.zero_copy_bios, 1);
-            if is_write {
-                Counters::add(&counters.zero_copy_write_bytes, size);
-            } else {
-                Counters::add(&counters.zero_copy_read_bytes, size);
-            }
-            bio.submit();
-        } else if is_write {
-            Counters::add(&counters.bounced_write_bios, 1);
-            Counters::add(&counters.bounced_write_bytes, size);
-            bio.submit();
-        } else {
-            // The copy back to the caller happens at completion: not in interrupt context.
-            Counters::add(&counters.bounced_read_bios, 1);
-            Counters::add(&counters.bounced_read_bytes, size);
-            bio.submit_completing_in_task();
-        }
+        submit(bio);
     }
 
     fn complete_in_task(bio: CompletedDioBio<Self>) {
@@ -177,6 +121,79 @@ impl DioOperations for Dio {
             Counters::add(&mount.counters.completions_in_task, 1);
         }
         bio.end();
+    }
+}
+
+/// The hooks of direct writes: unwritten conversion and size updates at completion, bounce
+/// accounting.
+pub(crate) struct DioWrite;
+
+#[vtable]
+impl DioOperations for DioWrite {
+    type FileSystem = BounceFs;
+
+    fn end_io(
+        inode: &Inode<BounceFs>,
+        pos: i64,
+        size: usize,
+        status: Result,
+        flags: EndFlags,
+    ) -> Result {
+        if status.is_err() || size == 0 {
+            // Blocks allocated for a failed write stay unwritten: they read as zeroes.
+            return Ok(());
+        }
+        let end = pos.saturating_add(size as i64);
+        if flags.contains(EndFlags::UNWRITTEN) {
+            let mut state = inode.data().state.lock();
+            inode::mark_written(inode, &mut state, pos as u64 / BS, (end as u64).div_ceil(BS))?;
+        }
+        if end > inode.size() {
+            inode.set_size(end);
+            inode.mark_dirty();
+        }
+        Ok(())
+    }
+
+    fn submit_io(bio: DioBio<Self>, _file_offset: i64) {
+        submit(bio);
+    }
+}
+
+/// Submits a direct-I/O bio: counted, traced, and, for bounced reads, completed in a worker
+/// (the copy back to the caller's pages must not run in interrupt context).
+fn submit<D: DioOperations<FileSystem = BounceFs>>(bio: DioBio<D>) {
+    let sb = bio.inode().super_block();
+    let Ok(mount) = mount(sb) else {
+        return; // Dropping the bio fails it.
+    };
+    let counters = &mount.counters;
+    let size = u64::from(bio.bio().size());
+    let is_write = bio.bio().operation().is_write();
+    trace::dio_submit(
+        sb.dev(),
+        bio.inode().ino(),
+        bio.file_offset(),
+        bio.bio().size(),
+        is_write,
+        mount.bounce,
+    );
+    if !mount.bounce {
+        Counters::add(&counters.zero_copy_bios, 1);
+        if is_write {
+            Counters::add(&counters.zero_copy_write_bytes, size);
+        } else {
+            Counters::add(&counters.zero_copy_read_bytes, size);
+        }
+        bio.submit();
+    } else if is_write {
+        Counters::add(&counters.bounced_write_bios, 1);
+        Counters::add(&counters.bounced_write_bytes, size);
+        bio.submit();
+    } else {
+        Counters::add(&counters.bounced_read_bios, 1);
+        Counters::add(&counters.bounced_read_bytes, size);
+        bio.submit_completing_in_task();
     }
 }
 
@@ -227,7 +244,7 @@ impl regular::Operations for File {
             inode.lock_shared()
         };
         iocb.file_accessed();
-        dio::rw::<Mapping, Dio, _>(iocb, to, flags)?.into_result()
+        dio::rw::<Mapping, DioRead, _>(iocb, to, flags)?.into_result()
     }
 
     fn write_iter(mut iocb: Iocb<'_, BounceFs>, from: &mut IovIterSource<'_>) -> Result<usize> {
@@ -247,7 +264,7 @@ impl regular::Operations for File {
             let extending = iocb.pos().saturating_add(count as i64) > inode.size();
             // The size changes at completion: wait for it under the lock when it grows.
             let flags = dio_flags(inode)?.with_if(extending, DioFlags::FORCE_WAIT);
-            match dio::rw::<Mapping, Dio, _>(iocb, from, flags)? {
+            match dio::rw::<Mapping, DioWrite, _>(iocb, from, flags)? {
                 Outcome::Done(n, done_iocb) => {
                     iocb = done_iocb;
                     n
