@@ -15,6 +15,8 @@ echo 100 >$fi/probability
 echo 1 >$fi/interval
 echo -1 >$fi/times
 echo 0 >$fi/verbose
+# Whatever happens, no disk is left failing for the tests after this one.
+trap 'for d in /sys/block/*/make-it-fail; do echo 0 >$d; done; umount $mnt 2>/dev/null || true; rmmod bouncefs 2>/dev/null || true' EXIT
 
 # failing DEV 1|0: every bio to DEV fails (or not).
 failing() {
@@ -26,7 +28,7 @@ failing() {
 expect_eio() {
 	what=$1
 	shift
-	out=$("$@" 2>&1)
+	out=$("$@" 2>&1) || true
 	echo "$out" | grep -q "Input/output error" || {
 		failing "$dev" 0
 		fail "$name: $what on a failing disk did not get EIO: ${out:-it succeeded}"
