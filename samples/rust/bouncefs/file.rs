@@ -146,7 +146,12 @@ impl DioOperations for DioWrite {
         let end = pos.saturating_add(size as i64);
         if flags.contains(EndFlags::UNWRITTEN) {
             let mut state = inode.data().state.lock();
-            inode::mark_written(inode, &mut state, pos as u64 / BS, (end as u64).div_ceil(BS))?;
+            inode::mark_written(
+                inode,
+                &mut state,
+                pos as u64 / BS,
+                (end as u64).div_ceil(BS),
+            )?;
         }
         if end > inode.size() {
             inode.set_size(end);

@@ -127,7 +127,9 @@ impl Model {
             }
             got.extend_from_slice(&chunk);
             if got.len() > self.0.len() {
-                return Err(format!("{what}: O_DIRECT reads return data past EOF ({size})"));
+                return Err(format!(
+                    "{what}: O_DIRECT reads return data past EOF ({size})"
+                ));
             }
         }
         expect_same(&got, &self.0, 0, &format!("{what}, O_DIRECT read back"))?;
