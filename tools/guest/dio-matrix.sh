@@ -21,9 +21,7 @@ on_fs() {
 		mkfs.bouncefs -f -q "$dev" || fail "$label: mkfs.bouncefs"
 		mount -t bouncefs -o bounce=auto "$dev" $mnt || fail "$label: mount"
 	else
-		# -K: no discard. scsi_debug's discard zeroes the data but keeps the protection
-		# tags, so XFS's log recovery then reads sectors that fail the guard check.
-		mkfs.xfs -f -q -K "$dev" || fail "$label: mkfs.xfs"
+		mkfs.xfs -f -q "$dev" || fail "$label: mkfs.xfs"
 		mount -t xfs "$dev" $mnt || fail "$label: mount"
 	fi
 	if bouncefs-dio-check $mnt --lbs "$lbs" $scenarios >$results/$label 2>&1; then

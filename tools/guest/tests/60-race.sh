@@ -45,8 +45,7 @@ for var in BOUNCEFS_DEV_SCSI_PI BOUNCEFS_DEV_NVME_PI; do
 	umount $mnt
 	fsck.bouncefs -n "$dev" >/dev/null || fail "$name: fsck after the race"
 
-	# -K: no discard (scsi_debug keeps the old protection tags of discarded sectors).
-	mkfs.xfs -f -q -K "$dev" || fail "mkfs.xfs"
+	mkfs.xfs -f -q "$dev" || fail "mkfs.xfs"
 	mount -t xfs "$dev" $mnt || fail "mount xfs"
 	race "$name xfs" write
 	race "$name xfs" read
