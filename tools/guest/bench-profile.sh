@@ -1,34 +1,39 @@
 # SPDX-License-Identifier: GPL-2.0
-# bench-profile.sh: sourced by bench.sh (group 'profile'). Where a bounced direct-I/O read
-# spends its time, on bouncefs and on XFS, on the scsi_debug PI disk: the same fio job
-# (random 4 KiB reads at queue depth 1, so that every request's events follow each other)
-#   1. under the block and workqueue trace events (and bouncefs' own): the time from the
-#      submission to the device, from the device to the completion interrupt, and from
-#      there to the worker that copies the data back (the offload both file systems do);
-#   2. under perf (cpu-clock samples of the whole guest): the hottest kernel functions.
-# Writes $out/profile.md (included in the results) and the raw material next to it.
+# bench-profile.sh: sourced by bench.sh (group 'profile', after 'pi', whose file systems
+# and files it reuses). Where a bounced direct-I/O read spends its time, on bouncefs and on
+# XFS, on the scsi_debug PI disk, with the same fio job (random 4 KiB reads at queue depth 1,
+# so that every request's events follow each other):
+#   1. trace events: block_rq_issue -> block_rq_complete (the device), then the wait for the
+#      completion worker (workqueue_execute_start), and kprobes counting how often the
+#      kernel creates and destroys a workqueue meanwhile (it should not, per request);
+#   2. perf (cpu-clock samples of the whole guest): the hottest kernel functions.
+# Writes $out/profile.md (included in the results) and the raw material in $out/profile/.
 
 prof=$out/profile
 mkdir -p $prof
 tr=/sys/kernel/tracing
 md=$out/profile.md
+profiled="scsi-bouncefs-auto scsi-xfs"
 
-profile_job() { # FILE: the fio job file of the profiled job
-	{
-		global $mnt/matrix 64M time
-		job rand-read-4k-qd1 rw=randread bs=4k iodepth=1
-	} >"$1"
+{
+	global $mnt/matrix 64M time
+	job rand-read-4k-qd1 rw=randread bs=4k iodepth=1
+} >/tmp/profile.fio
+
+# mount_prepared CONFIG: mounts it, with the matrix file (written now if 'pi' did not run).
+mount_prepared() {
+	[ -e $prof/made-$1 ] || [ -e "$out/pi/$1" ] || make_fs "$1"
+	touch $prof/made-$1
+	mount_fs "$1"
+	[ -e $mnt/matrix ] || prep $mnt/matrix "$size"
 }
 
-# trace_breakdown NAME: reads the trace of one run, prints one markdown table row.
-# Per request (queue depth 1, so events alternate): block_rq_issue -> block_rq_complete
-# (device), then block_rq_complete -> the first workqueue_execute_start after it (the
-# wait for the completion worker), then that worker's function name.
+# trace_breakdown NAME: one markdown row from the trace of one run. Per read request:
+# device = issue to complete; worker = complete to the next work item that starts.
 trace_breakdown() {
-	awk -v name="$1" '
-	function ts(s) { sub(":", "", s); return s + 0 }
+	awk -v name="$1" -v reads="$2" '
 	{
-		for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { t = ts($i); ev = $(i + 1); break }
+		for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { t = substr($i, 1, length($i) - 1) + 0; ev = $(i + 1); break }
 	}
 	ev == "block_rq_issue:" && $0 ~ / R / { issue = t }
 	ev == "block_rq_complete:" && $0 ~ / R / && issue { dev += t - issue; ndev++; done = t; issue = 0 }
@@ -36,71 +41,75 @@ trace_breakdown() {
 		match($0, /function [^ ]+/); fn = substr($0, RSTART + 9, RLENGTH - 9)
 		wq[fn] += t - done; nwq[fn]++; done = 0
 	}
+	ev == "bench_alloc_wq:" { alloc++ }
+	ev == "bench_destroy_wq:" { destroy++ }
 	END {
 		best = ""; for (f in nwq) if (best == "" || nwq[f] > nwq[best]) best = f
-		if (ndev == 0 || best == "") { printf "| %s | no requests traced | | | |\n", name; exit }
-		printf "| %s | %d | %.0f | %.0f | `%s` (%d of %d) |\n", name, ndev,
-			dev / ndev * 1e6, wq[best] / nwq[best] * 1e6, best, nwq[best], ndev
+		if (ndev == 0 || best == "") { printf "| %s | %s | no requests traced | | | | |\n", name, reads; exit }
+		printf "| %s | %s | %d | %.0f | %.0f | `%s` (%d) | %d / %d |\n", name, reads, ndev,
+			dev / ndev * 1e6, wq[best] / nwq[best] * 1e6, best, nwq[best], alloc, destroy
 	}' $tr/trace
 }
 
 log "profile: trace events"
-profile_job /tmp/profile.fio
 {
 	echo "### Where a bounced 4 KiB read waits (trace events, scsi_debug PI disk, queue depth 1)"
 	echo
-	echo "fio's mean latency of the same job is in the tables above. Device: block_rq_issue to"
-	echo "block_rq_complete. Completion worker: block_rq_complete to the first work item that"
-	echo "starts afterwards, which is the file system's read-completion worker (its function is"
-	echo "named). Trace overhead makes every figure larger than without tracing."
+	echo "Same job as rand-read-4k-qd1, traced (tracing makes every figure larger). Device:"
+	echo "block_rq_issue to block_rq_complete. To the worker: block_rq_complete to the first work"
+	echo "item that starts afterwards (the most frequent one is named). Workqueues created /"
+	echo "destroyed: kprobes on alloc_workqueue_noprof and destroy_workqueue during the job."
 	echo
-	echo "| file system | requests | device µs (mean) | to the completion worker µs (mean) | worker function |"
-	echo "|---|---:|---:|---:|---|"
+	echo "| file system | reads (fio) | read requests traced | device µs (mean) | to the worker µs (mean) | worker function (times) | workqueues created / destroyed |"
+	echo "|---|---:|---:|---:|---:|---|---:|"
 } >$md
-for config in scsi-bouncefs-auto scsi-xfs; do
-	fresh_mount $config
-	prep $mnt/matrix 64M
-	echo 0 >$tr/tracing_on
+echo 0 >$tr/tracing_on
+echo 'p:bench_alloc_wq alloc_workqueue_noprof' >$tr/kprobe_events 2>/dev/null ||
+	echo 'p:bench_alloc_wq alloc_workqueue' >$tr/kprobe_events || true
+echo 'p:bench_destroy_wq destroy_workqueue' >>$tr/kprobe_events || true
+echo 16384 >$tr/buffer_size_kb
+for config in $profiled; do
+	mount_prepared $config
 	echo >$tr/trace
-	echo 16384 >$tr/buffer_size_kb
-	for e in block/block_rq_issue block/block_rq_complete workqueue/workqueue_execute_start; do
-		echo 1 >$tr/events/$e/enable
+	for e in block/block_rq_issue block/block_rq_complete workqueue/workqueue_execute_start \
+		kprobes/bench_alloc_wq kprobes/bench_destroy_wq; do
+		[ ! -e $tr/events/$e/enable ] || echo 1 >$tr/events/$e/enable
 	done
-	[ "$config" != scsi-bouncefs-auto ] || echo 1 >$tr/events/bouncefs/enable
 	echo 1 >$tr/tracing_on
 	run_fio /tmp/profile.fio $prof/$config-traced.json
 	echo 0 >$tr/tracing_on
 	echo 0 >$tr/events/enable
 	cp $tr/trace $prof/$config.trace
-	trace_breakdown "$config" >>$md
-	umount $mnt || fail "umount $mnt"
+	reads=$(awk '/"total_ios"/ { print $3; exit }' $prof/$config-traced.json | tr -d ,)
+	trace_breakdown "$config" "${reads:-?}" >>$md
+	umount_fs
 done
 echo >$tr/trace
+echo >$tr/kprobe_events
 
 if command -v perf >/dev/null; then
 	log "profile: perf"
 	echo -1 >/proc/sys/kernel/perf_event_paranoid
 	echo 0 >/proc/sys/kernel/kptr_restrict
-	for config in scsi-bouncefs-auto scsi-xfs; do
-		fresh_mount $config
-		prep $mnt/matrix 64M
+	{
+		echo
+		echo "### Hottest functions (perf record -a -e cpu-clock, same job, not traced)"
+	} >>$md
+	for config in $profiled; do
+		mount_prepared $config
 		perf record -q -a -g -e cpu-clock -F 499 -o $prof/$config.perf.data -- \
 			fio --output-format=json --output=$prof/$config-perf.json /tmp/profile.fio \
 			>$prof/$config.perf.log 2>&1 || fail "perf record on $config (see $prof/$config.perf.log)"
+		umount_fs
 		perf report -i $prof/$config.perf.data --stdio --no-children --sort sym -g none \
-			--percent-limit 1 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 25 >$prof/$config.top || true
-		umount $mnt || fail "umount $mnt"
-	done
-	{
-		echo
-		echo "### Hottest functions (perf, cpu-clock, whole guest, same job)"
-		for config in scsi-bouncefs-auto scsi-xfs; do
+			--percent-limit 1.5 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 20 >$prof/$config.top || true
+		{
 			echo
 			echo "$config:"
 			echo
 			echo '```'
 			cat $prof/$config.top
 			echo '```'
-		done
-	} >>$md
+		} >>$md
+	done
 fi

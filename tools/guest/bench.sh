@@ -3,10 +3,14 @@
 # bench.sh: the guest side of 'make bench'. fio writes one JSON file per run under
 # /build/vm/logs/bench/GROUP/CONFIG/repN.json; the host's bouncefs-bench-report turns them
 # into the results table and the plot. Job names carry their parameters (block size, queue
-# depth, number of jobs, file size), config names the disk, the file system and the bounce
-# mode. Every group runs its repetitions round-robin over its configurations, so a slow
-# phase of the host (other VMs on the same cores) spreads over all of them instead of
-# landing on one.
+# depth, number of jobs, file size), configuration names the disk, the file system and the
+# bounce mode.
+#
+# Every file system is made and its test file written once; then the repetitions go
+# round-robin over the configurations (mount, one fio run, unmount), so that a slow phase of
+# the host (other VMs on the same cores) spreads over all of them instead of landing on one.
+# For that, bouncefs and XFS each get their own half of a PI disk: two scsi_debug partitions
+# (num_parts=2), two namespaces of the NVMe controller (vm.sh adds the second in bench mode).
 #
 # Groups (BENCH_GROUPS, default all): memcpy pi (with the scaling jobs) copy buffered
 # filesize profile.
@@ -14,69 +18,76 @@ set -eu
 . /build/vm/guest/lib.sh
 
 out=/build/vm/logs/bench
-# Short runs: under TCG with the debug kernel a boot's worth of jobs must fit in 40 minutes.
+# Short runs: under TCG with the debug kernel the whole matrix must fit in 40 minutes.
 runtime=${BENCH_RUNTIME:-2}
 ramp=${BENCH_RAMP:-500ms}
 reps=${BENCH_REPS:-3}
 # The matrix file: small enough that writing it first costs seconds, not minutes.
 size=${BENCH_SIZE:-128M}
+file_sizes=${BENCH_FILE_SIZES:-1024M 256M 64M}
 groups=${BENCH_GROUPS:-memcpy pi copy buffered filesize profile}
 engine=libaio
 mnt=/tmp/bench
 
 command -v fio >/dev/null || fail "fio is missing"
 command -v mkfs.xfs >/dev/null || fail "mkfs.xfs is missing (xfsprogs)"
-scsi=$(need_disk BOUNCEFS_DEV_SCSI_PI)
 nvme=$(need_disk BOUNCEFS_DEV_NVME_PI)
 plain=$(need_disk BOUNCEFS_DEV_PLAIN)
 use_bouncefs $mnt
+rm -rf $out
 mkdir -p $out
 # Whatever happens, keep the kernel's log of the run next to the results.
 trap 'dmesg >$out/dmesg.log; umount $mnt 2>/dev/null || true; rmmod bouncefs 2>/dev/null || true' EXIT
 
 log() { printf '[bench %s] %s\n' "$(date +%T)" "$*"; }
 
+# scsi_debug again, larger and split in two partitions (XFS needs 300 MiB of its own). Its
+# store is in RAM; vm.sh gives the bench VM the memory for it.
+rmmod scsi_debug 2>/dev/null || true
+modprobe scsi_debug dif=1 dix=1 dev_size_mb=${BENCH_SCSI_MB:-768} num_parts=2 ||
+	fail "modprobe scsi_debug with two partitions"
+udevadm settle --timeout=30 2>/dev/null || sleep 2
+scsi=
+for d in /sys/block/*; do
+	! grep -qs scsi_debug "$d/device/model" || scsi=/dev/${d##*/}
+done
+[ -b "${scsi}1" ] && [ -b "${scsi}2" ] || fail "no scsi_debug disk with two partitions"
+nvme2=${nvme%n1}n2
+[ -b "$nvme2" ] || fail "no second NVMe PI namespace ($nvme2): vm.sh adds it in bench mode"
+log "disks: scsi_debug PI ${scsi}1 (bouncefs) ${scsi}2 (XFS), NVMe PI $nvme (bouncefs) $nvme2 (XFS), plain $plain"
+
 # dev_of CONFIG: the disk of a configuration named DISK-FS[-MODE].
 dev_of() {
 	case $1 in
-	scsi-*) echo "$scsi" ;;
-	nvme-*) echo "$nvme" ;;
-	plain-*) echo "$plain" ;;
+	scsi-bouncefs-*) echo "${scsi}1" ;;
+	scsi-xfs) echo "${scsi}2" ;;
+	nvme-bouncefs-*) echo "$nvme" ;;
+	nvme-xfs) echo "$nvme2" ;;
+	plain-bouncefs-*) echo "$plain" ;;
 	*) fail "no disk for configuration $1" ;;
 	esac
 }
 
-# reload_scsi_debug: a new scsi_debug disk. Its store lives in RAM and keeps the
-# protection information of earlier writes; mkfs.xfs zeroes its log with WRITE SAME, which
-# scsi_debug then answers with stale guard tags (mount fails with EILSEQ) where bouncefs
-# had written before. A fresh store also gives every configuration the same start.
-reload_scsi_debug() {
-	rmmod scsi_debug || fail "rmmod scsi_debug"
-	modprobe scsi_debug dif=1 dix=1 dev_size_mb=512 || fail "modprobe scsi_debug"
-	udevadm settle --timeout=30 2>/dev/null || sleep 2
-	scsi=
-	for d in /sys/block/*; do
-		! grep -qs scsi_debug "$d/device/model" || scsi=/dev/${d##*/}
-	done
-	[ -b "$scsi" ] || fail "no scsi_debug disk after reloading the module"
-}
-
-# fresh_mount CONFIG: a new, empty file system of CONFIG on its disk, mounted on $mnt.
-fresh_mount() {
-	case $1 in scsi-*) reload_scsi_debug ;; esac
+# make_fs CONFIG: a new, empty file system on the configuration's disk.
+make_fs() {
 	dev=$(dev_of "$1")
 	case $1 in
-	*-xfs)
-		mkfs.xfs -f -q "$dev" || fail "mkfs.xfs $dev"
-		mount -t xfs "$dev" $mnt || fail "mount xfs $dev"
-		;;
-	*-bouncefs-*)
-		mkfs.bouncefs -f -q "$dev" || fail "mkfs.bouncefs $dev"
-		mount -t bouncefs -o "bounce=${1##*-}" "$dev" $mnt || fail "mount bouncefs ${1##*-} $dev"
-		;;
-	*) fail "unknown configuration $1" ;;
+	*-xfs) mkfs.xfs -f -q "$dev" || fail "mkfs.xfs $dev" ;;
+	*) mkfs.bouncefs -f -q "$dev" || fail "mkfs.bouncefs $dev" ;;
 	esac
 }
+
+# mount_fs CONFIG: mounts the configuration's file system on $mnt (bouncefs with its
+# bounce= mode, the last part of the name).
+mount_fs() {
+	dev=$(dev_of "$1")
+	case $1 in
+	*-xfs) mount -t xfs "$dev" $mnt || fail "mount xfs $dev" ;;
+	*) mount -t bouncefs -o "bounce=${1##*-}" "$dev" $mnt || fail "mount $1 on $dev" ;;
+	esac
+}
+
+umount_fs() { umount $mnt || fail "umount $mnt"; }
 
 # prep FILE SIZE: writes FILE in full with direct I/O, so that reads hit written blocks
 # and writes overwrite them (no allocation inside the measurement).
@@ -87,13 +98,14 @@ prep() {
 
 # run_fio JOBFILE OUT: one fio run, JSON out.
 run_fio() {
+	mkdir -p "$(dirname "$2")"
 	fio --output-format=json --output="$2" "$1" || fail "fio $1 (see $2)"
 }
 
-# global FILE SIZE [time]: the [global] section of every job file.
+# global FILE SIZE [time]: the [global] section of every job file. thread: pthreads
+# instead of processes, the cheaper start under TCG.
 global() {
 	printf '[global]\nioengine=%s\ndirect=1\nfilename=%s\nsize=%s\n' $engine "$1" "$2"
-	# thread: pthreads instead of processes, the cheaper start under TCG.
 	printf 'thread\nrandrepeat=0\nnorandommap\ngroup_reporting\nlat_percentiles=1\n'
 	[ "${3:-}" != time ] || printf 'time_based\nruntime=%s\nramp_time=%s\n' "$runtime" "$ramp"
 	echo
@@ -121,59 +133,6 @@ matrix_jobs() {
 	job mixed-70r30w-16k-qd8 rw=randrw rwmixread=70 bs=16k iodepth=8
 }
 
-# round GROUP REPS CONFIG...: for each repetition, for each configuration: a fresh file
-# system, then the group's body (the function GROUP_body, given CONFIG and the JSON path).
-round() {
-	group=$1
-	n=$2
-	shift 2
-	r=1
-	while [ $r -le "$n" ]; do
-		for config in "$@"; do
-			mkdir -p "$out/$group/$config"
-			log "$group $config rep $r/$n"
-			fresh_mount "$config"
-			"${group}_body" "$config" "$out/$group/$config/rep$r.json"
-			umount $mnt || fail "umount $mnt"
-		done
-		r=$((r + 1))
-	done
-}
-
-matrix_body() {
-	prep $mnt/matrix "$size"
-	matrix_jobs >/tmp/matrix.fio
-	run_fio /tmp/matrix.fio "$2"
-}
-# On the NVMe disk (bouncefs and XFS), the scaling jobs follow on the same file.
-pi_body() {
-	matrix_body "$@"
-	case $1 in
-	nvme-*)
-		mkdir -p "$out/scaling/$1"
-		scaling_jobs >/tmp/scaling.fio
-		run_fio /tmp/scaling.fio "$out/scaling/$1/${2##*/}"
-		;;
-	esac
-}
-copy_body() { matrix_body "$@"; }
-
-# The same amount of data written (and read) with O_DIRECT through bounce pages, and
-# buffered then made stable with fsync (fio counts the final fsync in the job's time).
-buffered_body() {
-	prep $mnt/buf 32M
-	{
-		global $mnt/buf 32M
-		job dio-write-1m rw=write bs=1m ioengine=psync
-		job buffered-write-1m-fsync rw=write bs=1m ioengine=psync direct=0 end_fsync=1
-		job dio-read-1m rw=read bs=1m ioengine=psync
-		job buffered-read-1m rw=read bs=1m ioengine=psync direct=0 invalidate=1
-		job dio-randwrite-4k rw=randwrite bs=4k ioengine=psync size=2M
-		job buffered-randwrite-4k-fsync rw=randwrite bs=4k ioengine=psync direct=0 end_fsync=1 size=2M
-	} >/tmp/buffered.fio
-	run_fio /tmp/buffered.fio "$2"
-}
-
 # 1, 2 and 4 jobs at queue depth 1 on the matrix file; sequential jobs each take their own
 # part of it.
 scaling_jobs() {
@@ -187,45 +146,109 @@ scaling_jobs() {
 	done
 }
 
-# Files of 1 GiB, 256 MiB and 64 MiB (the NVMe disk is made larger for make bench). The
-# 1 GiB file is written once and then truncated: writing each size anew would cost minutes.
-# Here the repetitions follow each other on one mount per file system.
+# rounds GROUP JOBFILE CONFIG...: REPS rounds over the configurations, one fio run each,
+# into GROUP/CONFIG/repN$suffix.json.
+suffix=
+rounds() {
+	group=$1
+	jobfile=$2
+	shift 2
+	r=1
+	while [ $r -le "$reps" ]; do
+		for config in "$@"; do
+			log "$group $config rep $r/$reps"
+			mount_fs "$config"
+			run_fio "$jobfile" "$out/$group/$config/rep$r$suffix.json"
+			umount_fs
+		done
+		r=$((r + 1))
+	done
+}
+
+# prepare CONFIG FILE SIZE: a new file system with FILE written in full.
+prepare() {
+	log "prepare $1: mkfs, write $3"
+	make_fs "$1"
+	mount_fs "$1"
+	prep "$mnt/$2" "$3"
+	umount_fs
+}
+
+pi_group() {
+	for config in scsi-bouncefs-auto scsi-xfs nvme-bouncefs-auto nvme-xfs; do
+		prepare $config matrix "$size"
+	done
+	matrix_jobs >/tmp/matrix.fio
+	scaling_jobs >/tmp/scaling.fio
+	rounds pi /tmp/matrix.fio scsi-bouncefs-auto scsi-xfs nvme-bouncefs-auto nvme-xfs
+	rounds scaling /tmp/scaling.fio nvme-bouncefs-auto nvme-xfs
+}
+
+# The price of the copy: one bouncefs on the plain disk, mounted bounce=always and
+# bounce=never in turn.
+copy_group() {
+	prepare plain-bouncefs-never matrix "$size"
+	matrix_jobs >/tmp/matrix.fio
+	rounds copy /tmp/matrix.fio plain-bouncefs-always plain-bouncefs-never
+}
+
+# The same amount of data written (and read) with O_DIRECT through bounce pages, and
+# buffered then made stable with fsync (fio counts the final fsync in the job's time).
+buffered_group() {
+	mount_fs scsi-bouncefs-auto
+	prep $mnt/buf 32M
+	umount_fs
+	{
+		global $mnt/buf 32M
+		job dio-write-1m rw=write bs=1m ioengine=psync
+		job buffered-write-1m-fsync rw=write bs=1m ioengine=psync direct=0 end_fsync=1
+		job dio-read-1m rw=read bs=1m ioengine=psync
+		job buffered-read-1m rw=read bs=1m ioengine=psync direct=0 invalidate=1
+		job dio-randwrite-4k rw=randwrite bs=4k ioengine=psync size=2M
+		job buffered-randwrite-4k-fsync rw=randwrite bs=4k ioengine=psync direct=0 end_fsync=1 size=2M
+	} >/tmp/buffered.fio
+	rounds buffered /tmp/buffered.fio scsi-bouncefs-auto
+}
+
+# Files of 1 GiB, 256 MiB and 64 MiB on the NVMe disk (its namespaces are larger for make
+# bench). The 1 GiB file is written once and then truncated: writing each size anew would
+# cost minutes.
 filesize_group() {
 	for config in nvme-bouncefs-auto nvme-xfs; do
-		mkdir -p "$out/filesize/$config"
-		log "filesize $config"
-		fresh_mount $config
-		prep $mnt/file 1024M
-		for fsize in 1024M 256M 64M; do
-			truncate -s $fsize $mnt/file || fail "truncate to $fsize"
-			{
-				global $mnt/file $fsize time
-				job seq-read-1m-qd8-$fsize rw=read bs=1m iodepth=8
-				job rand-read-4k-qd16-$fsize rw=randread bs=4k iodepth=16
-				job rand-write-4k-qd16-$fsize rw=randwrite bs=4k iodepth=16
-			} >/tmp/filesize.fio
-			r=1
-			while [ $r -le "$reps" ]; do
-				run_fio /tmp/filesize.fio "$out/filesize/$config/rep$r-$fsize.json"
-				r=$((r + 1))
-			done
+		mount_fs $config
+		log "filesize $config: write ${file_sizes%% *}"
+		prep $mnt/file "${file_sizes%% *}"
+		umount_fs
+	done
+	for fsize in $file_sizes; do
+		for config in nvme-bouncefs-auto nvme-xfs; do
+			mount_fs $config
+			truncate -s "$fsize" $mnt/file || fail "truncate to $fsize"
+			umount_fs
 		done
-		umount $mnt || fail "umount $mnt"
+		{
+			global $mnt/file "$fsize" time
+			job "seq-read-1m-qd8-$fsize" rw=read bs=1m iodepth=8
+			job "rand-read-4k-qd16-$fsize" rw=randread bs=4k iodepth=16
+			job "rand-write-4k-qd16-$fsize" rw=randwrite bs=4k iodepth=16
+		} >/tmp/filesize-$fsize.fio
+		suffix=-$fsize
+		rounds filesize /tmp/filesize-$fsize.fio nvme-bouncefs-auto nvme-xfs
+		suffix=
 	done
 }
 
 memcpy_group() {
 	log "memcpy bandwidth"
 	bouncefs-memcpy-bw --reps 5 >$out/memcpy.txt || fail "bouncefs-memcpy-bw"
-	cat $out/memcpy.txt
 }
 
 for g in $groups; do
 	case $g in
 	memcpy) memcpy_group ;;
-	pi) round pi "$reps" scsi-bouncefs-auto scsi-xfs nvme-bouncefs-auto nvme-xfs ;;
-	copy) round copy "$reps" plain-bouncefs-always plain-bouncefs-never ;;
-	buffered) round buffered "$reps" scsi-bouncefs-auto ;;
+	pi) pi_group ;;
+	copy) copy_group ;;
+	buffered) buffered_group ;;
 	filesize) filesize_group ;;
 	profile) . /build/vm/guest/bench-profile.sh ;;
 	*) fail "unknown group $g" ;;

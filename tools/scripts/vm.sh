@@ -18,14 +18,16 @@ case "$mode" in check | demo | shell | bench) ;; *) die vm "usage: vm.sh check|d
 IN_VM=$IN_BUILD/vm
 VM=$ROOT$IN_VM
 # Guest memory: KASAN's shadow takes an eighth; 2 GiB leaves room for the disks' page cache.
-VM_MEMORY=${VM_MEMORY:-2G}
+# make bench's scsi_debug disk is larger (768 MiB, kept in guest RAM).
+VM_MEMORY=${VM_MEMORY:-$([ "$mode" = bench ] && echo 3G || echo 2G)}
 VM_CPUS=${VM_CPUS:-2}
 # A hung guest must end the run, not CI's clock: timeout signals the whole process
 # group (no --foreground), so QEMU goes too.
-VM_TIMEOUT=${VM_TIMEOUT:-2400}
+VM_TIMEOUT=${VM_TIMEOUT:-$([ "$mode" = bench ] && echo 3600 || echo 2400)}
 DISK_MB=512
 # make bench writes files of up to 1 GiB on the NVMe PI disk (a sparse image on the host,
-# so its size costs no guest memory, unlike scsi_debug's, which stays at 512 MiB).
+# so its size costs no guest memory), and puts XFS on a second namespace of the same
+# controller, so that bouncefs and XFS each keep their file system for the whole run.
 NVME_DISK_MB=$DISK_MB
 [ "$mode" != bench ] || NVME_DISK_MB=1536
 
@@ -33,7 +35,7 @@ mkdir -p "$VM/logs"
 rm -rf "$VM/guest" "$VM/logs"/*
 cp -r "$SRC_DIR/tools/guest" "$VM/guest"
 # Fresh disks for every run: tests write to them.
-rm -f "$VM/nvme-pi.img" "$VM/plain.img"
+rm -f "$VM/nvme-pi.img" "$VM/nvme-pi2.img" "$VM/plain.img"
 truncate -s ${NVME_DISK_MB}M "$VM/nvme-pi.img"
 truncate -s ${DISK_MB}M "$VM/plain.img"
 # An interactive shell in the guest gets the same set-up as the suite.
@@ -47,6 +49,11 @@ RC
 qemu_opts="-drive file=$IN_VM/nvme-pi.img,if=none,id=nvpi,format=raw"
 qemu_opts+=" -device nvme,serial=bouncefs-nvme-pi,id=nvme0"
 qemu_opts+=" -device nvme-ns,drive=nvpi,bus=nvme0,nsid=1,ms=8,pi=1"
+if [ "$mode" = bench ]; then
+	truncate -s ${NVME_DISK_MB}M "$VM/nvme-pi2.img"
+	qemu_opts+=" -drive file=$IN_VM/nvme-pi2.img,if=none,id=nvpi2,format=raw"
+	qemu_opts+=" -device nvme-ns,drive=nvpi2,bus=nvme0,nsid=2,ms=8,pi=1"
+fi
 qemu_opts+=" -drive file=$IN_VM/plain.img,if=none,id=plain,format=raw"
 qemu_opts+=" -device virtio-blk-pci,drive=plain,serial=bouncefs-plain"
 
@@ -75,7 +82,7 @@ bench)
 	step "boot the test kernel and run the benchmarks" "30-40 min under TCG with KASAN"
 	# The BENCH_* knobs of tools/guest/bench.sh, passed on when set.
 	guest_cmd=
-	for var in BENCH_GROUPS BENCH_REPS BENCH_RUNTIME BENCH_RAMP BENCH_SIZE BENCH_FILE_SIZES; do
+	for var in BENCH_GROUPS BENCH_REPS BENCH_RUNTIME BENCH_RAMP BENCH_SIZE BENCH_FILE_SIZES BENCH_SCSI_MB; do
 		[ -z "${!var:-}" ] || guest_cmd+="$var=${!var@Q} "
 	done
 	guest_cmd+="$IN_VM/guest/run.sh bench"
