@@ -6,7 +6,8 @@
 #   1. trace events: block_rq_issue -> block_rq_complete (the device), then the wait for the
 #      completion worker (workqueue_execute_start), and kprobes counting how often the
 #      kernel creates and destroys a workqueue meanwhile (it should not, per request);
-#   2. perf (cpu-clock samples of the whole guest): the hottest kernel functions.
+#   2. perf (cpu-clock samples of the whole guest): the hottest kernel functions, for those
+#      reads and for random 4 KiB writes on the NVMe PI disk.
 # Writes $out/profile.md (included in the results) and the raw material in $out/profile/.
 
 prof=$out/profile
@@ -87,29 +88,46 @@ done
 echo >$tr/trace
 echo >$tr/kprobe_events
 
+# perf_profile CONFIG JOBFILE: perf of one fio run, the top of the report into $md.
+perf_profile() {
+	name=$1-${2##*/}
+	name=${name%.fio}
+	mount_prepared $1
+	perf record -q -a -g -e cpu-clock -F 499 -o $prof/$name.perf.data -- \
+		fio --output-format=json --output=$prof/$name-perf.json "$2" \
+		>$prof/$name.perf.log 2>&1 || fail "perf record on $1 (see $prof/$name.perf.log)"
+	umount_fs
+	perf report -i $prof/$name.perf.data --stdio --no-children --sort sym -g none \
+		--percent-limit 1.5 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 20 >$prof/$name.top || true
+	{
+		echo
+		echo "$1, $(sed -n 's/^\[\(r.*\)\]$/\1/p' "$2"):"
+		echo
+		echo '```'
+		cat $prof/$name.top
+		echo '```'
+	} >>$md
+}
+
 if command -v perf >/dev/null; then
 	log "profile: perf"
 	echo -1 >/proc/sys/kernel/perf_event_paranoid
 	echo 0 >/proc/sys/kernel/kptr_restrict
 	{
+		global $mnt/matrix 64M time
+		job rand-write-4k-qd1 rw=randwrite bs=4k iodepth=1
+	} >/tmp/profile-write.fio
+	{
 		echo
-		echo "### Hottest functions (perf record -a -e cpu-clock, same job, not traced)"
+		echo "### Hottest functions (perf record -a -e cpu-clock, not traced)"
+		echo
+		echo "Random 4 KiB reads on the scsi_debug PI disk, random 4 KiB writes on the NVMe PI disk"
+		echo "(where the device costs the guest least), queue depth 1; percent of all samples."
 	} >>$md
 	for config in $profiled; do
-		mount_prepared $config
-		perf record -q -a -g -e cpu-clock -F 499 -o $prof/$config.perf.data -- \
-			fio --output-format=json --output=$prof/$config-perf.json /tmp/profile.fio \
-			>$prof/$config.perf.log 2>&1 || fail "perf record on $config (see $prof/$config.perf.log)"
-		umount_fs
-		perf report -i $prof/$config.perf.data --stdio --no-children --sort sym -g none \
-			--percent-limit 1.5 2>/dev/null | grep -v '^#' | grep -v '^$' | head -n 20 >$prof/$config.top || true
-		{
-			echo
-			echo "$config:"
-			echo
-			echo '```'
-			cat $prof/$config.top
-			echo '```'
-		} >>$md
+		perf_profile $config /tmp/profile.fio
+	done
+	for config in nvme-bouncefs-auto nvme-xfs; do
+		perf_profile $config /tmp/profile-write.fio
 	done
 fi

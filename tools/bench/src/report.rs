@@ -166,7 +166,10 @@ pub fn summarize(label: &str, ratios: &[Ratio]) -> String {
         .iter()
         .max_by(|a, b| a.value.total_cmp(&b.value))
         .unwrap();
-    let clear: Vec<_> = ratios.iter().filter(|r| !r.within_spread).collect();
+    let clear: Vec<_> = ratios
+        .iter()
+        .filter(|r| !r.within_spread && !r.few_runs)
+        .collect();
     let behind: Vec<String> = clear
         .iter()
         .filter(|r| r.value < 1.0)
@@ -398,13 +401,17 @@ pub fn plot_data(runs: &[Run]) -> String {
 /// The gnuplot script that renders `dat` into `png`.
 pub fn plot_script(dat: &str, png: &str, subtitle: &str) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "set terminal pngcairo size 1400,1000 font ',10'");
+    // noenhanced: "scsi_debug" is a name, not a subscript.
+    let _ = writeln!(
+        s,
+        "set terminal pngcairo noenhanced size 1400,1000 font ',10'"
+    );
     let _ = writeln!(s, "set output '{png}'");
     let _ = writeln!(s, "set datafile missing '?'");
     let _ = writeln!(
         s,
-        "set multiplot layout 2,2 title 'bouncefs make bench: throughput against block size (median, bars min-max)\\n{}'",
-        subtitle.replace('\'', "")
+        "set multiplot layout 2,2 title \"bouncefs make bench: throughput against block size (median, bars min-max)\\n{}\"",
+        subtitle.replace(['\'', '"'], "")
     );
     let _ = writeln!(
         s,
