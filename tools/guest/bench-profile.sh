@@ -23,8 +23,7 @@ profiled="scsi-bouncefs-auto scsi-xfs"
 
 # mount_prepared CONFIG: mounts it, with the matrix file (written now if 'pi' did not run).
 mount_prepared() {
-	[ -e $prof/made-$1 ] || [ -e "$out/pi/$1" ] || make_fs "$1"
-	touch $prof/made-$1
+	ensure_fs "$1"
 	mount_fs "$1"
 	[ -e $mnt/matrix ] || prep $mnt/matrix "$size"
 }

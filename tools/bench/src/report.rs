@@ -484,7 +484,7 @@ pub fn markdown(inp: &Inputs<'_>) -> String {
     );
 
     body.push_str("## O_DIRECT with bounce against buffered I/O with fsync\n\n");
-    body.push_str("bouncefs bounce=auto on the scsi_debug PI disk; the same amount of data each way (64 MiB sequential, 8 MiB random), synchronous I/O (psync). fio counts the closing fsync in the buffered jobs' time; the buffered read starts with a cold page cache.\n\n");
+    body.push_str("bouncefs bounce=auto on the scsi_debug PI disk; the same amount of data each way (16 MiB sequential, 1 MiB random), synchronous I/O (psync). fio counts the closing fsync in the buffered jobs' time; the buffered read starts with a cold page cache.\n\n");
     let buffered = dio_vs_buffered(&mut body, &idx, "scsi-bouncefs-auto");
 
     body.push_str(
