@@ -4,6 +4,7 @@
 #
 #   make check      host tests, then the in-guest suite on the KASAN test kernel
 #   make demo       a short transcript of what the project does, in the VM
+#   make bench      fio: bouncefs against XFS, and what bouncing costs (30-40 min)
 #
 # Everything built lives in $(BOUNCEFS_CACHE) (default ~/.cache/bouncefs), never
 # in the repository; README.md explains the layout and the cost of each step.
@@ -19,7 +20,7 @@ export TESTS
 S := tools/scripts
 
 .PHONY: all toolchain kernel kernel-config kernel-pristine overlay modules tools \
-	check host-check vm-check demo shell rustdoc clippy fmt fmt-check clean kernel-clean distclean help
+	check host-check vm-check demo bench shell rustdoc clippy fmt fmt-check clean kernel-clean distclean help
 
 all: modules tools
 
@@ -58,6 +59,9 @@ check: modules tools ## host tests, then the in-guest suite; ends with 'N passed
 
 demo: modules tools ## what the project does, in a short transcript
 	@$(S)/vm.sh demo
+
+bench: modules tools ## fio in the VM: bouncefs vs XFS, bounce vs zero-copy; writes Documentation/benchmark-results.md
+	@$(S)/bench.sh
 
 shell: modules tools ## the same VM, interactive
 	@$(S)/vm.sh shell

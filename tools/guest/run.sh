@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# run.sh check|demo: what the VM runs (tools/scripts/vm.sh boots it).
+# run.sh check|demo|bench: what the VM runs (tools/scripts/vm.sh boots it).
 set -u
 here=$(dirname "$0")
 . "$here/setup.sh"
@@ -16,8 +16,11 @@ check)
 demo)
 	exec sh "$here/demo.sh"
 	;;
+bench)
+	exec sh "$here/bench.sh"
+	;;
 *)
-	echo "usage: run.sh check|demo" >&2
+	echo "usage: run.sh check|demo|bench" >&2
 	exit 2
 	;;
 esac

@@ -15,10 +15,12 @@ BUILD_PACKAGES="clang lld llvm rustc rust-src rustfmt rust-clippy cargo bindgen
 	perl python3 python3-venv xz-utils zstd ca-certificates git rsync file"
 GUEST_PACKAGES="qemu-system-x86 virtiofsd udev util-linux e2fsprogs xfsprogs
 	fio procps iproute2 psmisc kmod busybox nvme-cli sg3-utils strace
-	diffutils findutils gawk"
+	diffutils findutils gawk linux-perf"
+# Host side of make bench: the plot of fio's results.
+REPORT_PACKAGES="gnuplot-nox"
 
 # The root is complete when it was made from exactly this recipe.
-recipe=$(echo "$TOOLCHAIN_REVISION $SUITE $VIRTME_NG_VERSION" $BUILD_PACKAGES $GUEST_PACKAGES | sha256sum | cut -d' ' -f1)
+recipe=$(echo "$TOOLCHAIN_REVISION $SUITE $VIRTME_NG_VERSION" $BUILD_PACKAGES $GUEST_PACKAGES $REPORT_PACKAGES | sha256sum | cut -d' ' -f1)
 stamp=$ROOT/.bouncefs-toolchain
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$recipe" ]; then
 	info "build root up to date ($ROOT)"
@@ -62,7 +64,7 @@ step "install the build and guest packages into the root" "1-3 min"
 "$SRC_DIR/tools/scripts/in-root.sh" /bin/sh -ec "
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q
-	apt-get install -y -q --no-install-recommends $(echo $BUILD_PACKAGES $GUEST_PACKAGES)
+	apt-get install -y -q --no-install-recommends $(echo $BUILD_PACKAGES $GUEST_PACKAGES $REPORT_PACKAGES)
 	update-ca-certificates >/dev/null
 " >"$BOUNCEFS_CACHE/apt.log" 2>&1 ||
 	die toolchain "apt-get inside the root failed (log: $BOUNCEFS_CACHE/apt.log)."
@@ -78,7 +80,7 @@ step_done
 
 mkdir -p "$ROOT$IN_BUILD"
 "$SRC_DIR/tools/scripts/in-root.sh" /bin/sh -c '
-	dpkg-query -W -f "\${Package} \${Version}\n" clang lld rustc bindgen qemu-system-x86 virtiofsd fio xfsprogs
+	dpkg-query -W -f "\${Package} \${Version}\n" clang lld rustc bindgen qemu-system-x86 virtiofsd fio xfsprogs gnuplot-nox linux-perf
 	echo "virtme-ng $(/opt/virtme-ng/bin/vng --version 2>&1 | tail -n1)"
 ' | tee "$ROOT$IN_BUILD/toolchain-versions.txt" | sed 's/^/    /' >&2
 echo "$recipe" >"$stamp"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# vm.sh check|demo|shell: boot the test kernel with virtme-ng under TCG.
+# vm.sh check|demo|shell|bench: boot the test kernel with virtme-ng under TCG.
 #
 # The guest runs on the build root (shared read-only by virtme-ng), with
 # /build/vm writable. Disks attached:
@@ -12,27 +12,32 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_root vm
 
 mode=${1:-}
-case "$mode" in check | demo | shell) ;; *) die vm "usage: vm.sh check|demo|shell" ;; esac
+case "$mode" in check | demo | shell | bench) ;; *) die vm "usage: vm.sh check|demo|shell|bench" ;; esac
 [ -f "$TREE/arch/x86/boot/bzImage" ] || die vm "no built kernel: run 'make kernel'."
 
 IN_VM=$IN_BUILD/vm
 VM=$ROOT$IN_VM
 # Guest memory: KASAN's shadow takes an eighth; 2 GiB leaves room for the disks' page cache.
-VM_MEMORY=${VM_MEMORY:-2G}
+# make bench's scsi_debug disk is larger (768 MiB, kept in guest RAM).
+VM_MEMORY=${VM_MEMORY:-$([ "$mode" = bench ] && echo 3G || echo 2G)}
 VM_CPUS=${VM_CPUS:-2}
 # A hung guest must end the run, not CI's clock: timeout signals the whole process
 # group (no --foreground), so QEMU goes too.
-VM_TIMEOUT=${VM_TIMEOUT:-2400}
+VM_TIMEOUT=${VM_TIMEOUT:-$([ "$mode" = bench ] && echo 3600 || echo 2400)}
 DISK_MB=512
+# make bench writes files of up to 1 GiB on the NVMe PI disk (a sparse image on the host,
+# so its size costs no guest memory), and puts XFS on a second namespace of the same
+# controller, so that bouncefs and XFS each keep their file system for the whole run.
+NVME_DISK_MB=$DISK_MB
+[ "$mode" != bench ] || NVME_DISK_MB=1536
 
 mkdir -p "$VM/logs"
 rm -rf "$VM/guest" "$VM/logs"/*
 cp -r "$SRC_DIR/tools/guest" "$VM/guest"
 # Fresh disks for every run: tests write to them.
-for disk in nvme-pi plain; do
-	rm -f "$VM/$disk.img"
-	truncate -s ${DISK_MB}M "$VM/$disk.img"
-done
+rm -f "$VM/nvme-pi.img" "$VM/nvme-pi2.img" "$VM/plain.img"
+truncate -s ${NVME_DISK_MB}M "$VM/nvme-pi.img"
+truncate -s ${DISK_MB}M "$VM/plain.img"
 # An interactive shell in the guest gets the same set-up as the suite.
 cat >"$ROOT/root/.bashrc" <<'RC'
 # Written by bouncefs' tools/scripts/vm.sh: inside the VM, set up disks and paths.
@@ -44,6 +49,11 @@ RC
 qemu_opts="-drive file=$IN_VM/nvme-pi.img,if=none,id=nvpi,format=raw"
 qemu_opts+=" -device nvme,serial=bouncefs-nvme-pi,id=nvme0"
 qemu_opts+=" -device nvme-ns,drive=nvpi,bus=nvme0,nsid=1,ms=8,pi=1"
+if [ "$mode" = bench ]; then
+	truncate -s ${NVME_DISK_MB}M "$VM/nvme-pi2.img"
+	qemu_opts+=" -drive file=$IN_VM/nvme-pi2.img,if=none,id=nvpi2,format=raw"
+	qemu_opts+=" -device nvme-ns,drive=nvpi2,bus=nvme0,nsid=2,ms=8,pi=1"
+fi
 qemu_opts+=" -drive file=$IN_VM/plain.img,if=none,id=plain,format=raw"
 qemu_opts+=" -device virtio-blk-pci,drive=plain,serial=bouncefs-plain"
 
@@ -68,6 +78,15 @@ demo)
 	step "boot the test kernel and run the demo" "1 min under TCG with KASAN"
 	guest_cmd="$IN_VM/guest/run.sh demo"
 	;;
+bench)
+	step "boot the test kernel and run the benchmarks" "30-40 min under TCG with KASAN"
+	# The BENCH_* knobs of tools/guest/bench.sh, passed on when set.
+	guest_cmd=
+	for var in BENCH_GROUPS BENCH_REPS BENCH_RUNTIME BENCH_RAMP BENCH_SIZE BENCH_FILE_SIZES BENCH_SCSI_MB; do
+		[ -z "${!var:-}" ] || guest_cmd+="$var=${!var@Q} "
+	done
+	guest_cmd+="$IN_VM/guest/run.sh bench"
+	;;
 esac
 
 # QEMU reopens its stdout: log through a pipe, never a redirection.
@@ -76,6 +95,7 @@ timeout -k 10 "$VM_TIMEOUT" "$SRC_DIR/tools/scripts/in-root.sh" sh -c \
 	"cd $IN_TREE && exec ${vng_cmd[*]@Q} --exec ${guest_cmd@Q}" 2>&1 </dev/null | tee "$log"
 status=${PIPESTATUS[0]}
 set -o errexit
+rm -rf "$BOUNCEFS_CACHE/vm-logs"
 cp -r "$VM/logs" "$BOUNCEFS_CACHE/vm-logs" 2>/dev/null || true
 case $status in
 0) step_done ;;
