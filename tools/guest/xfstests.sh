@@ -80,16 +80,16 @@ killtree() {
 
 # watchdog RESULT_BASE: xfstests has no per-test time limit; under TCG with KASAN a
 # test that takes minutes on hardware can take hours. check runs each test as
-# "/bin/bash ./tests/generic/NNN"; kill the one older than the limit.
+# "/bin/bash /path/to/xfstests/tests/generic/NNN"; kill the one older than the limit.
 watchdog() {
 	local hz limit=$XFSTESTS_TEST_TIMEOUT
 	hz=$(getconf CLK_TCK)
 	while sleep 5; do
 		for p in /proc/[0-9]*; do
 			local cmd test start now
-			cmd=$(tr '\0' ' ' <"$p/cmdline" 2>/dev/null) || continue
-			case $cmd in /bin/bash\ ./tests/*/[0-9]*) ;; *) continue ;; esac
-			test=${cmd#/bin/bash ./tests/}
+			cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
+			case $cmd in "/bin/bash $XFSTESTS_DIR/tests/"*/[0-9]*) ;; *) continue ;; esac
+			test=${cmd#"/bin/bash $XFSTESTS_DIR/tests/"}
 			test=${test%% *}
 			start=$(awk '{ print $22 }' "$p/stat" 2>/dev/null) || continue
 			now=$(cut -d' ' -f1 /proc/uptime)
@@ -126,6 +126,8 @@ for ((i = 0; i < ${#tests[@]}; i += chunk)); do
 		wait "$wd" 2>/dev/null
 		# Wall time of ./check, start-up and the checks after each test included.
 		echo $(($(cat "$out/results/$fs/runtime" 2>/dev/null || echo 0) + t1 - t0)) >"$out/results/$fs/runtime"
+		# xfstests keeps only the kernel log of tests that warned; keep all of it.
+		dmesg >"$out/dmesg.log"
 		# A test that left its file system mounted must not hold the next chunk.
 		umount "/tmp/xfst/$fs/scratch" 2>/dev/null
 	done
