@@ -18,6 +18,8 @@ pub enum Status {
     Fail(String),
     /// Not run, with xfstests' reason.
     NotRun(String),
+    /// Killed by the runner's time limit (seconds): unfinished, neither passed nor failed.
+    Killed(u64),
     /// Never started: the run ended (budget, VM timeout) before its turn.
     NotReached,
 }
@@ -29,13 +31,15 @@ impl Status {
             Status::Pass(None) => "pass".into(),
             Status::Fail(_) => "**FAIL**".into(),
             Status::NotRun(_) => "not run".into(),
+            Status::Killed(_) => "time limit".into(),
             Status::NotReached => "not reached".into(),
         }
     }
 
-    fn reason(&self) -> Option<&str> {
+    fn reason(&self) -> Option<String> {
         match self {
-            Status::Fail(r) | Status::NotRun(r) => Some(r),
+            Status::Fail(r) | Status::NotRun(r) => Some(r.clone()),
+            Status::Killed(s) => Some(format!("killed after {s} s, unfinished")),
             _ => None,
         }
     }
@@ -102,12 +106,21 @@ fn read(path: &Path) -> Option<String> {
     fs::read_to_string(path).ok()
 }
 
-/// Why TEST failed, from the files xfstests and the runner left in DIR.
+/// What a test xfstests counted as failed is: killed by the runner's time limit (the
+/// `.timeout` marker), or a failure, with why, from the files xfstests left in DIR.
+fn failed(dir: &Path, test: &str) -> Status {
+    let file = |ext: &str| dir.join(format!("{test}.{ext}"));
+    // A kernel warning is a failure even when the test was also cut short.
+    if !file("dmesg").exists() {
+        if let Some(limit) = read(&file("timeout")).and_then(|s| s.trim().parse().ok()) {
+            return Status::Killed(limit);
+        }
+    }
+    Status::Fail(fail_reason(dir, test))
+}
+
 fn fail_reason(dir: &Path, test: &str) -> String {
     let file = |ext: &str| dir.join(format!("{test}.{ext}"));
-    if let Some(limit) = read(&file("timeout")) {
-        return format!("killed after {} s (the runner's time limit)", limit.trim());
-    }
     if file("dmesg").exists() {
         return format!("the kernel logged a warning ({test}.dmesg)");
     }
@@ -139,7 +152,7 @@ pub fn load(fstyp: &str, dir: &Path, tests: &[String]) -> FsResults {
                         .into(),
                 )
             }
-            Some(Verdict::Failed) => Status::Fail(fail_reason(dir, test)),
+            Some(Verdict::Failed) => failed(dir, test),
             Some(Verdict::Ran) => Status::Pass(times.get(test).copied()),
         };
         status.insert(test.clone(), s);
@@ -155,15 +168,16 @@ pub fn load(fstyp: &str, dir: &Path, tests: &[String]) -> FsResults {
     }
 }
 
-/// Counts: passed, failed, not run, not reached.
-pub fn counts(r: &FsResults) -> [usize; 4] {
-    let mut c = [0; 4];
+/// Counts: passed, failed, not run, killed by the time limit, not reached.
+pub fn counts(r: &FsResults) -> [usize; 5] {
+    let mut c = [0; 5];
     for s in r.status.values() {
         c[match s {
             Status::Pass(_) => 0,
             Status::Fail(_) => 1,
             Status::NotRun(_) => 2,
-            Status::NotReached => 3,
+            Status::Killed(_) => 3,
+            Status::NotReached => 4,
         }] += 1;
     }
     c
@@ -255,8 +269,8 @@ pub fn render(all: &[FsResults], tests: &[String], info: &RunInfo) -> String {
     );
     let mut header = vec!["result"];
     header.extend(all.iter().map(|r| r.fstyp.as_str()));
-    let names = ["passed", "failed", "not run", "not reached"];
-    let mut rows: Vec<Vec<String>> = (0..4)
+    let names = ["passed", "failed", "not run", "time limit", "not reached"];
+    let mut rows: Vec<Vec<String>> = (0..5)
         .map(|i| {
             let mut row = vec![names[i].to_string()];
             row.extend(all.iter().map(|r| counts(r)[i].to_string()));
@@ -280,7 +294,7 @@ pub fn render(all: &[FsResults], tests: &[String], info: &RunInfo) -> String {
                 let s = r.status.get(t).cloned().unwrap_or(Status::NotReached);
                 row.push(s.cell());
                 if let Some(why) = s.reason() {
-                    let why = escape(why);
+                    let why = escape(&why);
                     // The same reason on every file system is said once.
                     if !reasons.iter().any(|x| x.ends_with(&why)) {
                         reasons.push(format!("{}: {why}", r.fstyp));
@@ -387,13 +401,15 @@ Passed all 1 tests
             Status::NotRun("Filesystem bouncefs not supported in _scratch_mkfs_sized".into())
         );
         // The time limit explains the failure better than the output it cut short.
-        assert!(
-            matches!(&r.status["generic/003"], Status::Fail(w) if w.contains("killed after 600 s"))
-        );
+        assert_eq!(r.status["generic/003"], Status::Killed(600));
         assert_eq!(r.status["generic/004"], Status::Pass(None));
         assert_eq!(r.status["generic/005"], Status::NotReached);
-        assert_eq!(counts(&r), [2, 1, 1, 1]);
+        assert_eq!(counts(&r), [2, 0, 1, 1, 1]);
         assert_eq!(r.runtime, 321);
+        // ... but not better than a kernel warning.
+        fs::write(d.join("generic/003.dmesg"), "WARNING: x\n").unwrap();
+        let r = load("bouncefs", &d, &tests);
+        assert!(matches!(&r.status["generic/003"], Status::Fail(w) if w.contains("kernel logged")));
         fs::remove_dir_all(&d).unwrap();
     }
 

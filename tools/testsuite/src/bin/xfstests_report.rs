@@ -68,9 +68,9 @@ fn main() -> ExitCode {
     );
     println!("{text}");
     for r in &all {
-        let [p, f, n, u] = xfstests::counts(r);
+        let [p, f, n, k, u] = xfstests::counts(r);
         println!(
-            "xfstests {}: {p} passed, {f} failed, {n} not run, {u} not reached, {} s",
+            "xfstests {}: {p} passed, {f} failed, {n} not run, {k} killed by the time limit, {u} not reached, {} s",
             r.fstyp, r.runtime
         );
     }
