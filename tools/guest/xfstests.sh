@@ -85,6 +85,9 @@ watchdog() {
 	local hz limit=$XFSTESTS_TEST_TIMEOUT
 	hz=$(getconf CLK_TCK)
 	while sleep 5; do
+		# xfstests keeps only the kernel log of tests that warned, and a VM cut short by
+		# its timeout keeps nothing: keep all of it as it grows.
+		dmesg >"$out/dmesg.log"
 		for p in /proc/[0-9]*; do
 			local cmd test start now
 			cmd=$(tr '\0' ' ' 2>/dev/null <"$p/cmdline") || continue
@@ -126,7 +129,6 @@ for ((i = 0; i < ${#tests[@]}; i += chunk)); do
 		wait "$wd" 2>/dev/null
 		# Wall time of ./check, start-up and the checks after each test included.
 		echo $(($(cat "$out/results/$fs/runtime" 2>/dev/null || echo 0) + t1 - t0)) >"$out/results/$fs/runtime"
-		# xfstests keeps only the kernel log of tests that warned; keep all of it.
 		dmesg >"$out/dmesg.log"
 		# A test that left its file system mounted must not hold the next chunk.
 		umount "/tmp/xfst/$fs/scratch" 2>/dev/null
