@@ -16,11 +16,13 @@ export BOUNCEFS_JOBS ?= $(shell nproc)
 # TESTS: a space-separated list of in-guest tests (default: all), e.g.
 #   make check TESTS="kunit bdev-report"
 export TESTS
+# make xfstests XFSTESTS_DIR=/path/to/built/xfstests-dev [TESTS="generic/091 ..."] [FSTYPES="bouncefs xfs"]
+export XFSTESTS_DIR FSTYPES
 
 S := tools/scripts
 
 .PHONY: all toolchain kernel kernel-config kernel-pristine overlay modules tools \
-	check host-check vm-check demo bench shell rustdoc clippy fmt fmt-check clean kernel-clean distclean help
+	check host-check vm-check demo bench shell xfstests rustdoc clippy fmt fmt-check clean kernel-clean distclean help
 
 all: modules tools
 
@@ -56,6 +58,9 @@ vm-check: modules tools ## the in-guest suite only
 
 check: modules tools ## host tests, then the in-guest suite; ends with 'N passed, N failed'
 	@$(S)/check.sh
+
+xfstests: modules tools ## xfstests' direct-I/O tests in the VM, bouncefs and XFS (XFSTESTS_DIR=...)
+	@$(S)/xfstests.sh
 
 demo: modules tools ## what the project does, in a short transcript
 	@$(S)/vm.sh demo

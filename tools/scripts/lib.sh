@@ -24,7 +24,7 @@ TREE=$ROOT$IN_TREE
 
 # Bump when the root's set-up changes in a way the package lists do not show; a
 # change of either completes the root again (apt-get install is idempotent).
-TOOLCHAIN_REVISION=4
+TOOLCHAIN_REVISION=5
 SUITE=trixie
 MIRROR=${BOUNCEFS_MIRROR:-http://deb.debian.org/debian}
 VIRTME_NG_VERSION=1.42

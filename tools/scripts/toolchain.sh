@@ -10,6 +10,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_root toolchain
 
 # Build: compilers and what the kernel build calls. Guest: what the VM runs.
+# XFSTESTS: what a user-built xfstests checkout runs in the guest (make xfstests); its
+# build dependencies are the user's business (Documentation/xfstests.rst).
 BUILD_PACKAGES="clang lld llvm rustc rust-src rustfmt rust-clippy cargo bindgen
 	libclang-dev libc6-dev make flex bison bc libelf-dev libssl-dev cpio kmod
 	perl python3 python3-venv xz-utils zstd ca-certificates git rsync file"
@@ -18,9 +20,12 @@ GUEST_PACKAGES="qemu-system-x86 virtiofsd udev util-linux e2fsprogs xfsprogs
 	diffutils findutils gawk linux-perf"
 # Host side of make bench: the plot of fio's results.
 REPORT_PACKAGES="gnuplot-nox"
+# What xfstests' check and its tests call (make xfstests; xfstests itself is the user's).
+XFSTESTS_PACKAGES="acl attr bc dbench psmisc quota uuid-runtime sqlite3 libaio1t64
+	liburing2 libgdbm6t64 libgdbm-compat4t64 libcap2-bin"
 
 # The root is complete when it was made from exactly this recipe.
-recipe=$(echo "$TOOLCHAIN_REVISION $SUITE $VIRTME_NG_VERSION" $BUILD_PACKAGES $GUEST_PACKAGES $REPORT_PACKAGES | sha256sum | cut -d' ' -f1)
+recipe=$(echo "$TOOLCHAIN_REVISION $SUITE $VIRTME_NG_VERSION" $BUILD_PACKAGES $GUEST_PACKAGES $REPORT_PACKAGES $XFSTESTS_PACKAGES | sha256sum | cut -d' ' -f1)
 stamp=$ROOT/.bouncefs-toolchain
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$recipe" ]; then
 	info "build root up to date ($ROOT)"
@@ -64,7 +69,7 @@ step "install the build and guest packages into the root" "1-3 min"
 "$SRC_DIR/tools/scripts/in-root.sh" /bin/sh -ec "
 	export DEBIAN_FRONTEND=noninteractive
 	apt-get update -q
-	apt-get install -y -q --no-install-recommends $(echo $BUILD_PACKAGES $GUEST_PACKAGES $REPORT_PACKAGES)
+	apt-get install -y -q --no-install-recommends $(echo $BUILD_PACKAGES $GUEST_PACKAGES $REPORT_PACKAGES $XFSTESTS_PACKAGES)
 	update-ca-certificates >/dev/null
 " >"$BOUNCEFS_CACHE/apt.log" 2>&1 ||
 	die toolchain "apt-get inside the root failed (log: $BOUNCEFS_CACHE/apt.log)."

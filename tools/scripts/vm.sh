@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# vm.sh check|demo|shell|bench: boot the test kernel with virtme-ng under TCG.
+# vm.sh check|demo|shell|bench|xfstests: boot the test kernel with virtme-ng under TCG.
 #
 # The guest runs on the build root (shared read-only by virtme-ng), with
 # /build/vm writable. Disks attached:
 #   - a QEMU NVMe namespace with protection information (ms=8, pi=1)
 #   - a plain virtio-blk disk (serial bouncefs-plain)
 #   - scsi_debug with dif=1 dix=1, loaded inside the guest by setup.sh
+# xfstests (tools/scripts/xfstests.sh prepares it) also attaches one QEMU NVMe PI
+# namespace per file system and role (serial xt-FSTYP-test|scratch: NVMe serials have
+# at most 20 characters).
 # KVM is never used: it is not usable on the machines this project runs on.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_root vm
 
 mode=${1:-}
-case "$mode" in check | demo | shell | bench) ;; *) die vm "usage: vm.sh check|demo|shell|bench" ;; esac
+case "$mode" in check | demo | shell | bench | xfstests) ;; *) die vm "usage: vm.sh check|demo|shell|bench|xfstests" ;; esac
 [ -f "$TREE/arch/x86/boot/bzImage" ] || die vm "no built kernel: run 'make kernel'."
 
 IN_VM=$IN_BUILD/vm
@@ -56,13 +59,36 @@ if [ "$mode" = bench ]; then
 fi
 qemu_opts+=" -drive file=$IN_VM/plain.img,if=none,id=plain,format=raw"
 qemu_opts+=" -device virtio-blk-pci,drive=plain,serial=bouncefs-plain"
+extra_rw=()
+if [ "$mode" = xfstests ]; then
+	# xfstests.sh wrote $VM/xfstests/env; the checkout is at XFSTESTS_IN_ROOT (bound there
+	# by in-root.sh when it lives outside the root). TEST_DEV and SCRATCH_DEV must not be
+	# shared between file systems, so each gets its own pair, and xfstests wants more room
+	# than the suite's disks: 2 GiB, sparse.
+	[ -n "${XFSTESTS_IN_ROOT:-}" ] && [ -f "$VM/xfstests/env" ] ||
+		die vm "vm.sh xfstests is started by 'make xfstests' (tools/scripts/xfstests.sh)."
+	qemu_opts=""
+	n=0
+	for fs in ${FSTYPES:-bouncefs xfs}; do
+		for role in test scratch; do
+			img=xfst-$fs-$role.img
+			rm -f "$VM/$img"
+			truncate -s "${XFSTESTS_DISK_MB:-2048}M" "$VM/$img"
+			qemu_opts+=" -drive file=$IN_VM/$img,if=none,id=xd$n,format=raw"
+			qemu_opts+=" -device nvme,serial=xt-$fs-$role,id=xnvme$n"
+			qemu_opts+=" -device nvme-ns,drive=xd$n,bus=xnvme$n,nsid=1,ms=8,pi=1"
+			n=$((n + 1))
+		done
+	done
+	extra_rw=(--rwdir "$XFSTESTS_IN_ROOT")
+fi
 
 # no5lvl: under TCG the guest CPU offers 5-level paging, and with it KASAN reports a
 # wild-memory-access in the first interrupts of early boot (handle_edge_irq during
 # identify_cpu) in 2 of 4 boots measured; with 4-level paging none in 15+ boots (see
 # Documentation/testing.rst, "Known kernel issues").
 vng_cmd=(vng --disable-kvm --cpus "$VM_CPUS" --memory "$VM_MEMORY" --rwdir "$IN_VM"
-	--append no5lvl "--qemu-opts=$qemu_opts")
+	${extra_rw[@]+"${extra_rw[@]}"} --append no5lvl "--qemu-opts=$qemu_opts")
 log=$BOUNCEFS_CACHE/vm-$mode.log
 
 case "$mode" in
@@ -86,6 +112,10 @@ bench)
 		[ -z "${!var:-}" ] || guest_cmd+="$var=${!var@Q} "
 	done
 	guest_cmd+="$IN_VM/guest/run.sh bench"
+	;;
+xfstests)
+	step "boot the test kernel and run xfstests" "10-40 s per test and file system under TCG with KASAN"
+	guest_cmd="$IN_VM/guest/xfstests.sh"
 	;;
 esac
 

@@ -9,3 +9,4 @@ pub mod health;
 pub mod kmsg;
 pub mod ktap;
 pub mod runner;
+pub mod xfstests;

@@ -1,0 +1,141 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# xfstests.sh: what the VM runs for 'make xfstests' (tools/scripts/xfstests.sh prepares
+# /build/vm/xfstests and vm.sh boots the guest).
+#
+# For every file system of FSTYPES, writes an xfstests configuration on its own pair of
+# NVMe PI disks, makes the test file system, and runs ./check over the selected tests in
+# chunks, alternating the file systems chunk by chunk, so a run cut short by its budget
+# still has both file systems' results for the same tests. A watchdog kills a test that
+# runs longer than XFSTESTS_TEST_TIMEOUT; xfstests then reports it failed, and the
+# marker file generic/NNN.timeout tells the report why.
+set -u
+out=/build/vm/xfstests
+# shellcheck source=/dev/null
+. "$out/env" # XFSTESTS_DIR FSTYPES XFSTESTS_TEST_TIMEOUT XFSTESTS_BUDGET XFSTESTS_CHUNK
+export PATH=/build/target/release:$PATH
+
+fail() {
+	echo "xfstests: FAIL: $*" >&2
+	exit 1
+}
+log() { echo "xfstests: $*" | tee -a "$out/progress" >&2; }
+
+[ -x "$XFSTESTS_DIR/check" ] || fail "no xfstests checkout at $XFSTESTS_DIR in the guest"
+
+# disk SERIAL: the block device of the NVMe controller with that serial.
+disk() {
+	for d in /sys/block/nvme*; do
+		if [ "$(tr -d " " <"$d/device/serial" 2>/dev/null)" = "$1" ]; then
+			echo "/dev/${d##*/}"
+			return
+		fi
+	done
+	fail "no disk with serial $1: vm.sh did not attach it"
+}
+
+mod=$(find /build/modules -name bouncefs.ko | head -n 1)
+case " $FSTYPES " in
+*" bouncefs "*)
+	[ -n "$mod" ] || fail "bouncefs.ko not found under /build/modules: run 'make modules'"
+	insmod "$mod" || fail "insmod $mod failed"
+	;;
+esac
+uname -r >"$out/kernel"
+
+for fs in $FSTYPES; do
+	test_dev=$(disk "xt-$fs-test") || exit 1
+	scratch_dev=$(disk "xt-$fs-scratch") || exit 1
+	format=$(cat "/sys/block/${test_dev#/dev/}/integrity/format" 2>/dev/null)
+	[ "$format" = T10-DIF-TYPE1-CRC ] || fail "$test_dev has integrity format '$format', not T10-DIF-TYPE1-CRC"
+	mkdir -p "/tmp/xfst/$fs/test" "/tmp/xfst/$fs/scratch" "$out/results/$fs"
+	# mkfs(8) runs mkfs.bouncefs, which refuses to overwrite a file system without -f;
+	# xfstests' own mkfs helpers add -f for XFS. xfstests makes the scratch file system
+	# and fsck checks both after every test; they write and read the whole inode table,
+	# which under TCG with KASAN costs minutes with the default (one inode per four
+	# blocks: 32 MiB on 2 GiB), seconds with 16384 inodes (4 MiB).
+	mkfs_options=
+	[ "$fs" = bouncefs ] && mkfs_options="-f -N 16384"
+	cat >"$out/$fs.config" <<EOF
+# Written by bouncefs' tools/guest/xfstests.sh.
+export FSTYP=$fs
+export TEST_DEV=$test_dev
+export TEST_DIR=/tmp/xfst/$fs/test
+export SCRATCH_DEV=$scratch_dev
+export SCRATCH_MNT=/tmp/xfst/$fs/scratch
+export RESULT_BASE=$out/results/$fs
+export MKFS_OPTIONS="$mkfs_options"
+EOF
+	case $fs in
+	bouncefs) mkfs.bouncefs $mkfs_options -q "$test_dev" ;;
+	xfs) mkfs.xfs -f -q "$test_dev" ;;
+	*) mkfs -t "$fs" "$test_dev" ;;
+	esac || fail "mkfs of $fs on $test_dev failed"
+	log "$fs: TEST_DEV $test_dev, SCRATCH_DEV $scratch_dev ($format)"
+done
+
+# killtree PID: stop PID first so that it cannot fork while its descendants go.
+killtree() {
+	kill -STOP "$1" 2>/dev/null
+	for child in $(pgrep -P "$1"); do killtree "$child"; done
+	kill -KILL "$1" 2>/dev/null
+}
+
+# watchdog RESULT_BASE: xfstests has no per-test time limit; under TCG with KASAN a
+# test that takes minutes on hardware can take hours. check runs each test as
+# "/bin/bash /path/to/xfstests/tests/generic/NNN"; kill the one older than the limit.
+# One pgrep per round and bash builtins otherwise: under TCG every fork costs the tests
+# time (a loop spawning a program per process of /proc took a good part of a vCPU).
+watchdog() {
+	local hz limit=$XFSTESTS_TEST_TIMEOUT round=0 pid args stat fields up test
+	hz=$(getconf CLK_TCK)
+	while sleep 5; do
+		# xfstests keeps only the kernel log of tests that warned, and a VM cut short by
+		# its timeout keeps nothing: keep all of it as it grows.
+		[ $((round++ % 6)) = 0 ] && dmesg >"$out/dmesg.log"
+		for pid in $(pgrep -f "^/bin/bash $XFSTESTS_DIR/tests/[a-z]+/[0-9]+"); do
+			mapfile -d '' -t args 2>/dev/null <"/proc/$pid/cmdline" || continue
+			[ "${args[0]:-}" = /bin/bash ] || continue
+			test=${args[1]#"$XFSTESTS_DIR/tests/"}
+			read -r stat 2>/dev/null <"/proc/$pid/stat" || continue
+			# Field 22, starttime in clock ticks; fields counted after the ") " of comm.
+			read -r -a fields <<<"${stat##*) }"
+			read -r up _ </proc/uptime
+			if [ $((${up%.*} - fields[19] / hz)) -gt "$limit" ]; then
+				echo "$limit" >"$1/$test.timeout"
+				log "$test: over ${limit}s, killed"
+				killtree "$pid"
+			fi
+		done
+	done
+}
+
+mapfile -t tests <"$out/tests.txt"
+start=$(date +%s)
+chunk=${XFSTESTS_CHUNK:-10}
+for ((i = 0; i < ${#tests[@]}; i += chunk)); do
+	if [ $(($(date +%s) - start)) -ge "$XFSTESTS_BUDGET" ]; then
+		log "budget of ${XFSTESTS_BUDGET}s used up: tests from ${tests[i]} on were not run"
+		echo "${tests[i]}" >"$out/stopped-at"
+		break
+	fi
+	part=("${tests[@]:i:chunk}")
+	for fs in $FSTYPES; do
+		log "$fs: ${part[*]}"
+		mkdir -p "$out/results/$fs/generic"
+		watchdog "$out/results/$fs" &
+		wd=$!
+		t0=$(date +%s)
+		(cd "$XFSTESTS_DIR" && HOST_OPTIONS=$out/$fs.config ./check "${part[@]}") 2>&1 |
+			tee -a "$out/$fs.check.out"
+		t1=$(date +%s)
+		kill "$wd" 2>/dev/null
+		wait "$wd" 2>/dev/null
+		# Wall time of ./check, start-up and the checks after each test included.
+		echo $(($(cat "$out/results/$fs/runtime" 2>/dev/null || echo 0) + t1 - t0)) >"$out/results/$fs/runtime"
+		dmesg >"$out/dmesg.log"
+		# A test that left its file system mounted must not hold the next chunk.
+		umount "/tmp/xfst/$fs/scratch" 2>/dev/null
+	done
+done
+log "done in $(($(date +%s) - start))s"
