@@ -16,6 +16,7 @@
 # filesize profile.
 set -eu
 . /build/vm/guest/lib.sh
+. /build/vm/guest/scsi-debug.sh
 
 out=/build/vm/logs/bench
 # Short runs: under TCG with the debug kernel the whole matrix must fit in 40 minutes.
@@ -52,6 +53,7 @@ for d in /sys/block/*; do
 	! grep -qs scsi_debug "$d/device/model" || scsi=/dev/${d##*/}
 done
 [ -b "${scsi}1" ] && [ -b "${scsi}2" ] || fail "no scsi_debug disk with two partitions"
+bouncefs_no_write_same "$scsi"
 nvme2=${nvme%n1}n2
 [ -b "$nvme2" ] || fail "no second NVMe PI namespace ($nvme2): vm.sh adds it in bench mode"
 log "disks: scsi_debug PI ${scsi}1 (bouncefs) ${scsi}2 (XFS), NVMe PI $nvme (bouncefs) $nvme2 (XFS), plain $plain"

@@ -30,15 +30,8 @@ BOUNCEFS_DEV_SCSI_PI=$(bouncefs_find_disk 'grep -q scsi_debug device/model')
 BOUNCEFS_DEV_NVME_PI=$(bouncefs_find_disk 'grep -q bouncefs-nvme-pi device/serial')
 BOUNCEFS_DEV_PLAIN=$(bouncefs_find_disk 'grep -q bouncefs-plain serial')
 BOUNCEFS_MODULES=/build/modules
-# scsi_debug's WRITE SAME copies the data but leaves the old protection tags, so
-# sectors zeroed that way (blkdev_issue_zeroout, which mkfs.xfs uses to clear its
-# log) fail the guard check on the next read. Without WRITE SAME the kernel zeroes
-# with ordinary writes, which carry fresh protection information.
-if [ -n "$BOUNCEFS_DEV_SCSI_PI" ]; then
-	for ws in /sys/block/"${BOUNCEFS_DEV_SCSI_PI##*/}"/device/scsi_disk/*/max_write_same_blocks; do
-		echo 0 >"$ws" || echo "setup: cannot turn off WRITE SAME on $BOUNCEFS_DEV_SCSI_PI" >&2
-	done
-fi
+. /build/vm/guest/scsi-debug.sh
+[ -z "$BOUNCEFS_DEV_SCSI_PI" ] || bouncefs_no_write_same "$BOUNCEFS_DEV_SCSI_PI"
 export BOUNCEFS_DEV_SCSI_PI BOUNCEFS_DEV_NVME_PI BOUNCEFS_DEV_PLAIN BOUNCEFS_MODULES
 export PATH=/build/target/release:$PATH
 echo "setup: scsi_debug PI disk ${BOUNCEFS_DEV_SCSI_PI:-MISSING}, NVMe PI disk ${BOUNCEFS_DEV_NVME_PI:-MISSING}, plain disk ${BOUNCEFS_DEV_PLAIN:-MISSING}" >&2

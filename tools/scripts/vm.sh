@@ -86,7 +86,7 @@ fi
 # no5lvl: under TCG the guest CPU offers 5-level paging, and with it KASAN reports a
 # wild-memory-access in the first interrupts of early boot (handle_edge_irq during
 # identify_cpu) in 2 of 4 boots measured; with 4-level paging none in 15+ boots (see
-# Documentation/testing.rst, "Known kernel issues").
+# Documentation/testing.rst, "Known issues").
 vng_cmd=(vng --disable-kvm --cpus "$VM_CPUS" --memory "$VM_MEMORY" --rwdir "$IN_VM"
 	${extra_rw[@]+"${extra_rw[@]}"} --append no5lvl "--qemu-opts=$qemu_opts")
 log=$BOUNCEFS_CACHE/vm-$mode.log

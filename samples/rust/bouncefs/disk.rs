@@ -32,19 +32,34 @@ pub(crate) fn corrupt(
     EUCLEAN
 }
 
-/// Reads block `block` of the device.
+/// Reads block `block` of the device. A failure is logged with the block and the errno,
+/// as a metadata I/O error must be visible even when the caller only sees `EIO`.
 pub(crate) fn read_block(bdev: &BlockDevice, block: u64) -> Result<KVec<u8>> {
     let mut buf = KVec::from_elem(0u8, BLOCK_BYTES, GFP_KERNEL)?;
-    bdev.read_at(
-        block.checked_mul(u64::from(BLOCK_SIZE)).ok_or(EINVAL)?,
-        &mut buf,
-    )?;
+    bdev.read_at(block_offset(block)?, &mut buf)
+        .map_err(|e| io_error(bdev, "reading", block, e))?;
     Ok(buf)
 }
 
-/// Writes block `block` of the device.
+/// Writes block `block` of the device, logging a failure as [`read_block`] does.
 pub(crate) fn write_block(bdev: &BlockDevice, block: u64, buf: &KVec<u8>) -> Result {
-    bdev.write_at(block.checked_mul(u64::from(BLOCK_SIZE)).ok_or(EINVAL)?, buf)
+    bdev.write_at(block_offset(block)?, buf)
+        .map_err(|e| io_error(bdev, "writing", block, e))
+}
+
+fn block_offset(block: u64) -> Result<u64> {
+    block.checked_mul(u64::from(BLOCK_SIZE)).ok_or(EINVAL)
+}
+
+fn io_error(bdev: &BlockDevice, doing: &str, block: u64, error: Error) -> Error {
+    pr_err!(
+        "{}: metadata I/O error {} block {}: {:?}\n",
+        bdev.name(),
+        doing,
+        block,
+        error
+    );
+    error
 }
 
 /// Reads and checks the super block, and that the file system fits the device.

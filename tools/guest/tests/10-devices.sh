@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # The VM has the disks the suite relies on: two with protection information
-# (T10-DIF-TYPE1-CRC) and a plain one.
+# (T10-DIF-TYPE1-CRC) and a plain one; the scsi_debug disk zeroes without WRITE SAME.
 # timeout: 60
 . /build/vm/guest/lib.sh
 
@@ -15,3 +15,9 @@ dev=$(need_disk BOUNCEFS_DEV_PLAIN)
 format=$(cat "$(sysblock "$dev")/integrity/format")
 echo "BOUNCEFS_DEV_PLAIN=$dev integrity $format"
 [ "$format" = none ] || fail "$dev: integrity format '$format', expected none"
+# setup.sh turned WRITE SAME off on the scsi_debug disk (it keeps stale protection tags);
+# zeroing must then fall back to ordinary writes.
+dev=$(need_disk BOUNCEFS_DEV_SCSI_PI)
+wz=$(cat "$(sysblock "$dev")/queue/write_zeroes_max_bytes")
+echo "BOUNCEFS_DEV_SCSI_PI write_zeroes_max_bytes $wz"
+[ "$wz" = 0 ] || fail "$dev: write zeroes still offloaded ($wz bytes): WRITE SAME is on"
