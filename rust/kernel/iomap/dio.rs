@@ -397,6 +397,12 @@ pub enum Outcome<'a, T: FileSystem> {
     /// without the caller, which must not touch it again and returns
     /// [`Outcome::into_result`]'s `EIOCBQUEUED` to the VFS.
     Queued,
+    /// Nothing was done and the caller should do the I/O through the page cache instead
+    /// (`-ENOTBLK`): before a write, iomap could not invalidate the cached pages of the
+    /// range, because a program has them mapped and busy. XFS and ext4 then write through
+    /// the page cache; [`Outcome::into_result`] turns it into `ENOTBLK` for a caller that
+    /// does not fall back.
+    FallBack(Iocb<'a, T>),
 }
 
 impl<T: FileSystem> Outcome<'_, T> {
@@ -405,6 +411,7 @@ impl<T: FileSystem> Outcome<'_, T> {
         match self {
             Self::Done(bytes, _) => Ok(bytes),
             Self::Queued => Err(EIOCBQUEUED),
+            Self::FallBack(_) => Err(ENOTBLK),
         }
     }
 }
@@ -440,6 +447,9 @@ where
     };
     if ret == -(bindings::EIOCBQUEUED as isize) {
         return Ok(Outcome::Queued);
+    }
+    if ret == -(bindings::ENOTBLK as isize) {
+        return Ok(Outcome::FallBack(iocb));
     }
     Ok(Outcome::Done(super::to_result_size(ret)?, iocb))
 }

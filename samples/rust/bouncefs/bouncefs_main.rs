@@ -96,6 +96,8 @@ pub(crate) struct Counters {
     pub(crate) bounced_write_bios: Atomic<u64>,
     pub(crate) zero_copy_bios: Atomic<u64>,
     pub(crate) completions_in_task: Atomic<u64>,
+    /// Direct writes iomap sent back to the page cache (`ENOTBLK`: mapped pages in range).
+    pub(crate) direct_write_fallbacks: Atomic<u64>,
 }
 
 impl Counters {
@@ -109,6 +111,7 @@ impl Counters {
             bounced_write_bios: Atomic::new(0),
             zero_copy_bios: Atomic::new(0),
             completions_in_task: Atomic::new(0),
+            direct_write_fallbacks: Atomic::new(0),
         }
     }
 
@@ -119,7 +122,7 @@ impl Counters {
 
 impl core::fmt::Debug for Counters {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let rows: [(&str, &Atomic<u64>); 8] = [
+        let rows: [(&str, &Atomic<u64>); 9] = [
             ("bounced_read_bytes", &self.bounced_read_bytes),
             ("bounced_write_bytes", &self.bounced_write_bytes),
             ("zero_copy_read_bytes", &self.zero_copy_read_bytes),
@@ -128,6 +131,7 @@ impl core::fmt::Debug for Counters {
             ("bounced_write_bios", &self.bounced_write_bios),
             ("zero_copy_bios", &self.zero_copy_bios),
             ("completions_in_task", &self.completions_in_task),
+            ("direct_write_fallbacks", &self.direct_write_fallbacks),
         ];
         for (name, value) in rows {
             writeln!(f, "{} {}", name, value.load(Relaxed))?;

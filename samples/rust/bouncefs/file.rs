@@ -275,6 +275,21 @@ impl regular::Operations for File {
                     n
                 }
                 outcome @ Outcome::Queued => return outcome.into_result(),
+                // Pages of the range are mapped and busy (mmap racing O_DIRECT, as in
+                // xfstests' generic/095): write through the page cache, as XFS does, and
+                // write it back before returning, as O_DIRECT promises the data is on the
+                // device. Writeback keeps the pages stable while they are under I/O.
+                Outcome::FallBack(fallback_iocb) => {
+                    iocb = fallback_iocb;
+                    let pos = iocb.pos();
+                    let n = iomap::buffered_write::<Mapping>(&mut iocb, from)?;
+                    if n > 0 {
+                        inode.write_and_wait_range(pos, pos.saturating_add(n as i64) - 1)?;
+                    }
+                    let mount = mount(inode.super_block())?;
+                    Counters::add(&mount.counters.direct_write_fallbacks, 1);
+                    n
+                }
             }
         } else {
             iomap::buffered_write::<Mapping>(&mut iocb, from)?
@@ -314,9 +329,9 @@ impl regular::Operations for File {
                 continue;
             }
             let hole = state.next_start(block).unwrap_or(last).min(last) - block;
-            // Preallocated blocks are zeroed, so they read back as zeroes without an
-            // unwritten state to convert.
-            let e = inode::allocate(inode, &mut state, block, hole, inode::NewBlocks::Zeroed)?;
+            // Unwritten, as XFS preallocates: they read as zeroes, cost no I/O now, and
+            // fiemap reports them FIEMAP_EXTENT_UNWRITTEN (xfstests' generic/094 checks it).
+            let e = inode::allocate(inode, &mut state, block, hole, inode::NewBlocks::Unwritten)?;
             block += u64::from(e.len);
         }
         if mode & keep_size == 0 && end > inode.size() {

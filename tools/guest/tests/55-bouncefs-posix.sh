@@ -79,6 +79,11 @@ remount
 xfs_io -f -c "falloc 0 1m" $mnt/pre || fail "fallocate"
 [ "$(stat -c %s:%b $mnt/pre)" = 1048576:2048 ] || fail "after fallocate: $(stat -c %s:%b $mnt/pre)"
 [ "$(tr -d '\0' <$mnt/pre | wc -c)" = 0 ] || fail "preallocated space does not read as zeroes"
+# Preallocated blocks are unwritten (FIEMAP_EXTENT_UNWRITTEN, 0x800), as on XFS.
+xfs_io -c "fiemap -v" $mnt/pre | grep -qE ' 0x[0-9a-f]*[89a-f][0-9a-f]{2}$' ||
+	fail "preallocated extent not reported unwritten: $(xfs_io -c 'fiemap -v' $mnt/pre)"
+# A buffered write into them: its data, and zeroes around it, after a remount.
+xfs_io -c "pwrite -q -S 0x5a 8192 4096" -c fsync $mnt/pre || fail "write into preallocated space"
 xfs_io -c "fpunch 0 4k" $mnt/pre 2>&1 | grep -q "Operation not supported" ||
 	fail "hole punching did not fail with EOPNOTSUPP"
 echo "truncate, fsync, holes, fiemap, fallocate: OK (punch: EOPNOTSUPP)"
@@ -89,7 +94,9 @@ xfs_io -f -c "truncate 65536" -c "mmap -w 0 65536" -c "mwrite -S 0x61 0 65536" -
 remount
 [ "$(tr -d a <$mnt/mapped | wc -c)" = 0 ] && [ "$(stat -c %s:%b $mnt/mapped)" = 65536:128 ] ||
 	fail "mmap-written file after remount: $(stat -c %s:%b $mnt/mapped)"
-echo "mmap writes persist"
+{ head -c 8192 /dev/zero; head -c 4096 /dev/zero | tr '\0' '\132'; head -c 1036288 /dev/zero; } |
+	cmp -s - $mnt/pre || fail "preallocated file with a 4 KiB write in it reads back wrong after remount"
+echo "mmap writes persist; a write into preallocated space reads back with zeroes around it"
 
 # Symlinks, FIFOs, names.
 ln -s "$(head -c 3000 /dev/zero | tr '\0' x)" $mnt/long-link
