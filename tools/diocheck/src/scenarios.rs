@@ -348,6 +348,33 @@ impl Rng {
     }
 }
 
+/// A worker thread of the concurrent scenarios: how many I/Os it did, or why it stopped.
+type Worker<'scope> = thread::ScopedJoinHandle<'scope, Result<u64, String>>;
+
+/// Waits for the writers, then tells the readers (which loop until `done`) to stop and
+/// waits for them: the writes and reads done, or the first failure.
+fn join_writers_then_readers(
+    writers: Vec<Worker<'_>>,
+    readers: Vec<Worker<'_>>,
+    done: &AtomicBool,
+) -> Result<(u64, u64), String> {
+    let mut failure = None;
+    let mut join = |workers: Vec<Worker<'_>>, what: &str| -> u64 {
+        let mut count = 0;
+        for worker in workers {
+            match worker.join().unwrap_or_else(|_| Err(format!("{what} panicked"))) {
+                Ok(n) => count += n,
+                Err(e) => failure = failure.take().or(Some(e)),
+            }
+        }
+        count
+    };
+    let writes = join(writers, "writer");
+    done.store(true, Ordering::Relaxed);
+    let reads = join(readers, "reader");
+    failure.map_or(Ok((writes, reads)), Err)
+}
+
 /// Writers on their own regions while readers check a static region and the live ones.
 pub fn concurrent_disjoint(ctx: &Ctx) -> Result<String, String> {
     const REGION: usize = MIB;
@@ -402,23 +429,7 @@ pub fn concurrent_disjoint(ctx: &Ctx) -> Result<String, String> {
                 })
             })
             .collect();
-        let mut writes = 0;
-        let mut failure = None;
-        for w in writers {
-            match w.join().unwrap_or_else(|_| Err("writer panicked".into())) {
-                Ok(n) => writes += n,
-                Err(e) => failure = failure.or(Some(e)),
-            }
-        }
-        done.store(true, Ordering::Relaxed);
-        let mut reads = 0;
-        for r in readers {
-            match r.join().unwrap_or_else(|_| Err("reader panicked".into())) {
-                Ok(n) => reads += n,
-                Err(e) => failure = failure.or(Some(e)),
-            }
-        }
-        failure.map_or(Ok((writes, reads)), Err)
+        join_writers_then_readers(writers, readers, &done)
     });
     let (writes, reads) = result?;
     let mut model = Model::default();
@@ -484,23 +495,7 @@ pub fn concurrent_overlapping(ctx: &Ctx) -> Result<String, String> {
                 })
             })
             .collect();
-        let mut failure = None;
-        let mut writes = 0;
-        for w in writers {
-            match w.join().unwrap_or_else(|_| Err("writer panicked".into())) {
-                Ok(n) => writes += n,
-                Err(e) => failure = failure.or(Some(e)),
-            }
-        }
-        done.store(true, Ordering::Relaxed);
-        let mut reads = 0;
-        for r in readers {
-            match r.join().unwrap_or_else(|_| Err("reader panicked".into())) {
-                Ok(n) => reads += n,
-                Err(e) => failure = failure.or(Some(e)),
-            }
-        }
-        failure.map_or(Ok((writes, reads)), Err)
+        join_writers_then_readers(writers, readers, &done)
     });
     let (writes, reads) = result?;
     let all = dio_read(&file, 0, RANGE)?;
