@@ -136,10 +136,8 @@ impl<U: Operations + ?Sized> Tables<U> {
             // SAFETY: The file is open on an initialised directory inode of `U`.
             let dir = unsafe { Inode::from_raw(bindings::file_inode(file)) };
             // SAFETY: `ctx` is valid and exclusively ours for the call.
-            let mut emitter = Emitter {
-                ctx: unsafe { &mut *ctx },
-                file,
-            };
+            let ctx = unsafe { &mut *ctx };
+            let mut emitter = Emitter { ctx, file };
             U::read_dir(dir, &mut emitter)?;
             Ok(0)
         })

@@ -206,8 +206,8 @@ impl<T: FileSystem> SuperBlock<T> {
     /// same number wait until it is initialised or fails.
     pub fn iget(&self, ino: u64) -> Result<inode::Cached<T>> {
         // SAFETY: The super block is valid and alive (mounted or being filled).
-        let raw =
-            NonNull::new(unsafe { bindings::iget_locked(self.as_raw(), ino) }).ok_or(ENOMEM)?;
+        let raw = unsafe { bindings::iget_locked(self.as_raw(), ino) };
+        let raw = NonNull::new(raw).ok_or(ENOMEM)?;
         // SAFETY: `iget_locked` returned a referenced inode of this super block.
         let is_new = unsafe { bindings::inode_is_new(raw.as_ptr()) };
         if is_new {
