@@ -362,7 +362,10 @@ fn join_writers_then_readers(
     let mut join = |workers: Vec<Worker<'_>>, what: &str| -> u64 {
         let mut count = 0;
         for worker in workers {
-            match worker.join().unwrap_or_else(|_| Err(format!("{what} panicked"))) {
+            match worker
+                .join()
+                .unwrap_or_else(|_| Err(format!("{what} panicked")))
+            {
                 Ok(n) => count += n,
                 Err(e) => failure = failure.take().or(Some(e)),
             }
