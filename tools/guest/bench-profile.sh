@@ -33,10 +33,12 @@ mount_prepared() {
 trace_breakdown() {
 	awk -v name="$1" -v reads="$2" '
 	{
-		for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { t = substr($i, 1, length($i) - 1) + 0; ev = $(i + 1); break }
+		for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { t = substr($i, 1, length($i) - 1) + 0; ev = $(i + 1); rwbs = $(i + 3); break }
 	}
-	ev == "block_rq_issue:" && $0 ~ / R / { issue = t }
-	ev == "block_rq_complete:" && $0 ~ / R / && issue { dev += t - issue; ndev++; done = t; issue = 0 }
+	# "block_rq_issue: 8,0 RS () 49432 + 8 ...": the field after the device is the
+	# operation, R for reads with flags after it (RS: a synchronous read).
+	ev == "block_rq_issue:" && rwbs ~ /^R/ { issue = t }
+	ev == "block_rq_complete:" && rwbs ~ /^R/ && issue { dev += t - issue; ndev++; done = t; issue = 0 }
 	ev == "workqueue_execute_start:" && done {
 		match($0, /function [^ ]+/); fn = substr($0, RSTART + 9, RLENGTH - 9)
 		wq[fn] += t - done; nwq[fn]++; done = 0
