@@ -329,9 +329,10 @@ impl regular::Operations for File {
                 continue;
             }
             let hole = state.next_start(block).unwrap_or(last).min(last) - block;
-            // Unwritten, as XFS preallocates: they read as zeroes, cost no I/O now, and
-            // fiemap reports them FIEMAP_EXTENT_UNWRITTEN (xfstests' generic/094 checks it).
-            let e = inode::allocate(inode, &mut state, block, hole, inode::NewBlocks::Unwritten)?;
+            // Zeroed and written, not unwritten as on XFS: the extent list is bounded
+            // (`format::MAX_EXTENTS`), and direct writes scattered over a large unwritten
+            // extent split it until the list is full (fio's preallocated files got ENOSPC).
+            let e = inode::allocate(inode, &mut state, block, hole, inode::NewBlocks::Zeroed)?;
             block += u64::from(e.len);
         }
         if mode & keep_size == 0 && end > inode.size() {

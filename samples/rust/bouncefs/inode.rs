@@ -392,9 +392,10 @@ pub(crate) enum NewBlocks {
     /// Whatever was on the device: the caller fills every block before anyone can read it
     /// (buffered writes through the page cache, directory and symlink blocks).
     Stale,
+    /// Zeroed on the device now (preallocation).
+    Zeroed,
     /// Recorded unwritten, reading as zeroes until [`mark_written`] (direct writes: until
-    /// they complete, and for ever if they fail) or [`convert_unwritten`] (a buffered write
-    /// or mmap store into it); preallocation leaves them so.
+    /// they complete, and for ever if they fail).
     Unwritten,
 }
 
@@ -435,6 +436,13 @@ pub(crate) fn allocate(
             return Err(e);
         }
     };
+    if new == NewBlocks::Zeroed {
+        let bs = u64::from(disk::BLOCK_SIZE);
+        if let Err(e) = sb.bdev().zero_out(disk_block * bs, u64::from(len) * bs) {
+            mount.alloc.free(disk_block, u64::from(len));
+            return Err(e);
+        }
+    }
     let extent = Extent {
         file_block,
         len,
