@@ -98,6 +98,9 @@ pub(crate) struct Counters {
     pub(crate) completions_in_task: Atomic<u64>,
     /// Direct writes iomap sent back to the page cache (`ENOTBLK`: mapped pages in range).
     pub(crate) direct_write_fallbacks: Atomic<u64>,
+    /// Preallocated extents marked written whole because splitting them would have
+    /// overflowed a full extent list.
+    pub(crate) whole_extent_conversions: Atomic<u64>,
 }
 
 impl Counters {
@@ -112,6 +115,7 @@ impl Counters {
             zero_copy_bios: Atomic::new(0),
             completions_in_task: Atomic::new(0),
             direct_write_fallbacks: Atomic::new(0),
+            whole_extent_conversions: Atomic::new(0),
         }
     }
 
@@ -122,7 +126,7 @@ impl Counters {
 
 impl core::fmt::Debug for Counters {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let rows: [(&str, &Atomic<u64>); 9] = [
+        let rows: [(&str, &Atomic<u64>); 10] = [
             ("bounced_read_bytes", &self.bounced_read_bytes),
             ("bounced_write_bytes", &self.bounced_write_bytes),
             ("zero_copy_read_bytes", &self.zero_copy_read_bytes),
@@ -132,6 +136,7 @@ impl core::fmt::Debug for Counters {
             ("zero_copy_bios", &self.zero_copy_bios),
             ("completions_in_task", &self.completions_in_task),
             ("direct_write_fallbacks", &self.direct_write_fallbacks),
+            ("whole_extent_conversions", &self.whole_extent_conversions),
         ];
         for (name, value) in rows {
             writeln!(f, "{} {}", name, value.load(Relaxed))?;

@@ -329,9 +329,10 @@ impl regular::Operations for File {
                 continue;
             }
             let hole = state.next_start(block).unwrap_or(last).min(last) - block;
-            // Zeroed and written, not unwritten as on XFS: the extent list is bounded
-            // (`format::MAX_EXTENTS`), and direct writes scattered over a large unwritten
-            // extent split it until the list is full (fio's preallocated files got ENOSPC).
+            // Unwritten, as on XFS (fiemap reports them so: xfstests' generic/094), and
+            // zeroed now: the extent list is bounded (`format::MAX_EXTENTS`), and when
+            // direct writes scattered over a large preallocation would split it past the
+            // bound, `inode::mark_written` marks it written whole, safe only on zeroes.
             let e = inode::allocate(inode, &mut state, block, hole, inode::NewBlocks::Zeroed)?;
             block += u64::from(e.len);
         }

@@ -3,7 +3,7 @@
 //! Inodes: reading and writing them, their extent lists, allocation and freeing of their
 //! blocks.
 
-use crate::{dir, disk, file, format, mount, BounceFs};
+use crate::{dir, disk, file, format, mount, BounceFs, Counters};
 use kernel::{
     error::fs_code::EUCLEAN,
     fs::{
@@ -24,11 +24,25 @@ pub(crate) struct Extent {
     pub(crate) len: u32,
     /// First disk block.
     pub(crate) disk_block: u64,
-    /// Preallocated, not written: reads as zeroes.
+    /// Not written: reads as zeroes.
     pub(crate) unwritten: bool,
+    /// Unwritten and zeroed on the device (preallocated): may be marked written as a whole.
+    pub(crate) zeroed: bool,
 }
 
 impl Extent {
+    /// Whether `next` continues this extent in the file and on disk, in the same state, and
+    /// both fit in one extent.
+    fn continued_by(&self, next: &Extent) -> bool {
+        self.end() == u64::from(next.file_block)
+            && (self.unwritten, self.zeroed) == (next.unwritten, next.zeroed)
+            && self.disk_block + u64::from(self.len) == next.disk_block
+            && self
+                .len
+                .checked_add(next.len)
+                .is_some_and(|l| l <= format::EXTENT_MAX_LEN)
+    }
+
     fn end(&self) -> u64 {
         u64::from(self.file_block) + u64::from(self.len)
     }
@@ -256,15 +270,14 @@ fn extent_from_disk(e: &format::Extent) -> Extent {
         len: e.len(),
         disk_block: e.disk_block,
         unwritten: e.unwritten(),
+        zeroed: e.zeroed(),
     }
 }
 
 fn extent_to_disk(e: &Extent) -> format::Extent {
-    let mut d = format::Extent::new(e.file_block, e.len, e.disk_block);
-    if e.unwritten {
-        d.raw_len |= format::EXTENT_UNWRITTEN;
-    }
-    d
+    format::Extent::new(e.file_block, e.len, e.disk_block)
+        .with_unwritten(e.unwritten)
+        .with_zeroed(e.zeroed)
 }
 
 /// Writes `inode` to the inode table (and its indirect extent block).
@@ -392,7 +405,9 @@ pub(crate) enum NewBlocks {
     /// Whatever was on the device: the caller fills every block before anyone can read it
     /// (buffered writes through the page cache, directory and symlink blocks).
     Stale,
-    /// Zeroed on the device now (preallocation).
+    /// Zeroed on the device now and recorded unwritten (preallocation): fiemap reports
+    /// them unwritten, reads need no I/O, and [`mark_written`] may mark a whole extent of
+    /// them written rather than split it when the extent list is full.
     Zeroed,
     /// Recorded unwritten, reading as zeroes until [`mark_written`] (direct writes: until
     /// they complete, and for ever if they fail).
@@ -447,7 +462,8 @@ pub(crate) fn allocate(
         file_block,
         len,
         disk_block,
-        unwritten: new == NewBlocks::Unwritten,
+        unwritten: new != NewBlocks::Stale,
+        zeroed: new == NewBlocks::Zeroed,
     };
     insert(state, extent)?;
     inode.set_sectors(state.owned_blocks() * 8);
@@ -458,42 +474,29 @@ pub(crate) fn allocate(
 /// data in every one of them (iomap zeroed the parts of partial blocks it did not write).
 /// The rest of a partly covered unwritten extent stays unwritten; neighbours that become
 /// contiguous are merged, so a file written in many small direct writes does not run out
-/// of extents.
+/// of extents. When the split would overflow the bounded extent list (direct writes
+/// scattered over a large preallocation), preallocated extents are marked written whole
+/// instead: their other blocks hold zeroes or data of writes in flight, never stale data.
 pub(crate) fn mark_written(
     inode: &Inode<BounceFs>,
     state: &mut InodeState,
     first: u64,
     last: u64,
 ) -> Result {
-    let mut rebuilt = KVec::with_capacity(state.extents.len() + 2, GFP_KERNEL)?;
-    let mut changed = false;
-    for e in state.extents.iter().copied() {
-        let (start, end) = (u64::from(e.file_block), e.end());
-        if !e.unwritten || end <= first || start >= last {
-            push_merged(&mut rebuilt, e)?;
-            continue;
-        }
-        changed = true;
-        let (lo, hi) = (start.max(first), end.min(last));
-        for (from, to, unwritten) in [(start, lo, true), (lo, hi, false), (hi, end, true)] {
-            if from < to {
-                push_merged(
-                    &mut rebuilt,
-                    Extent {
-                        file_block: from as u32,
-                        len: (to - from) as u32,
-                        disk_block: e.disk_block + (from - start),
-                        unwritten,
-                    },
-                )?;
-            }
-        }
-    }
-    if !changed {
+    if !state
+        .extents
+        .iter()
+        .any(|e| e.unwritten && e.end() > first && u64::from(e.file_block) < last)
+    {
         return Ok(());
     }
+    let mut rebuilt = written_split(&state.extents, first, last, false)?;
     if rebuilt.len() > format::MAX_EXTENTS {
-        return Err(ENOSPC);
+        rebuilt = written_split(&state.extents, first, last, true)?;
+        if rebuilt.len() > format::MAX_EXTENTS {
+            return Err(ENOSPC);
+        }
+        Counters::add(&mount(inode.super_block())?.counters.whole_extent_conversions, 1);
     }
     let mount = mount(inode.super_block())?;
     if rebuilt.len() > format::INLINE_EXTENTS && state.indirect == 0 {
@@ -509,15 +512,49 @@ pub(crate) fn mark_written(
     Ok(())
 }
 
+/// `extents` with file blocks `first..last` written, unwritten extents split around them,
+/// or, with `whole_zeroed`, zeroed ones marked written as a whole.
+fn written_split(
+    extents: &[Extent],
+    first: u64,
+    last: u64,
+    whole_zeroed: bool,
+) -> Result<KVec<Extent>> {
+    let mut rebuilt = KVec::with_capacity(extents.len() + 2, GFP_KERNEL)?;
+    for e in extents.iter().copied() {
+        let (start, end) = (u64::from(e.file_block), e.end());
+        if !e.unwritten || end <= first || start >= last {
+            push_merged(&mut rebuilt, e)?;
+            continue;
+        }
+        let (lo, hi) = if whole_zeroed && e.zeroed {
+            (start, end)
+        } else {
+            (start.max(first), end.min(last))
+        };
+        for (from, to, unwritten) in [(start, lo, true), (lo, hi, false), (hi, end, true)] {
+            if from < to {
+                push_merged(
+                    &mut rebuilt,
+                    Extent {
+                        file_block: from as u32,
+                        len: (to - from) as u32,
+                        disk_block: e.disk_block + (from - start),
+                        unwritten,
+                        zeroed: unwritten && e.zeroed,
+                    },
+                )?;
+            }
+        }
+    }
+    Ok(rebuilt)
+}
+
 /// Appends `e` to `list`, merged into the last extent when it continues it on disk and in
 /// the file with the same state.
 fn push_merged(list: &mut KVec<Extent>, e: Extent) -> Result {
     if let Some(prev) = list.last_mut() {
-        if prev.end() == u64::from(e.file_block)
-            && prev.unwritten == e.unwritten
-            && prev.disk_block + u64::from(prev.len) == e.disk_block
-            && prev.len.checked_add(e.len).is_some_and(|l| l < (1 << 31))
-        {
+        if prev.continued_by(&e) {
             prev.len += e.len;
             return Ok(());
         }
@@ -526,19 +563,23 @@ fn push_merged(list: &mut KVec<Extent>, e: Extent) -> Result {
     Ok(())
 }
 
-/// Zeroes the blocks of the unwritten extent `e` on the device and marks it written.
+/// Marks the unwritten extent `e` written, zeroing its blocks on the device first unless
+/// preallocation did.
 pub(crate) fn convert_unwritten(
     inode: &Inode<BounceFs>,
     state: &mut InodeState,
     e: Extent,
 ) -> Result<Extent> {
-    let bs = u64::from(disk::BLOCK_SIZE);
-    inode
-        .super_block()
-        .bdev()
-        .zero_out(e.disk_block * bs, u64::from(e.len) * bs)?;
+    if !e.zeroed {
+        let bs = u64::from(disk::BLOCK_SIZE);
+        inode
+            .super_block()
+            .bdev()
+            .zero_out(e.disk_block * bs, u64::from(e.len) * bs)?;
+    }
     let slot = state.extents.iter_mut().find(|x| **x == e).ok_or(EUCLEAN)?;
     slot.unwritten = false;
+    slot.zeroed = false;
     inode.mark_dirty();
     Ok(*slot)
 }
@@ -553,11 +594,7 @@ fn insert(state: &mut InodeState, new: Extent) -> Result {
         .unwrap_or(state.extents.len());
     if at > 0 {
         if let Some(prev) = state.extents.get_mut(at - 1) {
-            if prev.end() == u64::from(new.file_block)
-                && prev.unwritten == new.unwritten
-                && prev.disk_block + u64::from(prev.len) == new.disk_block
-                && prev.len.checked_add(new.len).is_some_and(|l| l < (1 << 31))
-            {
+            if prev.continued_by(&new) {
                 prev.len += new.len;
                 return Ok(());
             }

@@ -66,8 +66,13 @@ pub const INDIRECT_MAGIC: u32 = 0x5845_5442;
 pub const DIR_MAGIC: u32 = 0x5249_4442;
 /// Flag in an extent's length: preallocated, not written (reads return zeroes).
 pub const EXTENT_UNWRITTEN: u32 = 1 << 31;
+/// Flag in an unwritten extent's length: its blocks were zeroed on the device when they
+/// were preallocated, so the extent may be marked written as a whole, before every block
+/// of it was written, without exposing stale data (the kernel does so rather than split
+/// it when the extent list is full).
+pub const EXTENT_ZEROED: u32 = 1 << 30;
 /// Largest extent length in blocks.
-pub const EXTENT_MAX_LEN: u32 = EXTENT_UNWRITTEN - 1;
+pub const EXTENT_MAX_LEN: u32 = EXTENT_ZEROED - 1;
 
 /// File type mask of a mode.
 pub const S_IFMT: u32 = 0o170000;
@@ -152,7 +157,8 @@ pub enum FormatError {
     BadInode,
     /// More extents than an inode can have, or the indirect block does not match the count.
     BadExtentCount,
-    /// An extent is empty, outside the data area, or its end overflows.
+    /// An extent is empty, outside the data area, its end overflows, or it is flagged
+    /// zeroed but not unwritten.
     BadExtent,
     /// Extents are not sorted by file block, or overlap in the file.
     BadExtentOrder,
@@ -186,7 +192,7 @@ impl FormatError {
             Self::BadTimestamp => "timestamp nanoseconds out of range",
             Self::BadInode => "invalid inode field",
             Self::BadExtentCount => "bad extent count",
-            Self::BadExtent => "extent empty or outside the data area",
+            Self::BadExtent => "extent empty, outside the data area or badly flagged",
             Self::BadExtentOrder => "extents unsorted or overlapping",
             Self::BadIndirect => "invalid indirect extent block",
             Self::BadDirBlock => "invalid directory block tail",
@@ -606,14 +612,15 @@ pub fn bitmap_block_seal(block: &mut [u8], index: u32, crc: Crc32c) {
 pub struct Extent {
     /// First file block.
     pub file_block: u32,
-    /// Length in blocks (low 31 bits, more than 0), with [`EXTENT_UNWRITTEN`] in bit 31.
+    /// Length in blocks (low 30 bits, more than 0), with [`EXTENT_UNWRITTEN`] in bit 31
+    /// and [`EXTENT_ZEROED`] in bit 30.
     pub raw_len: u32,
     /// First disk block.
     pub disk_block: u64,
 }
 
 impl Extent {
-    /// An extent of `len` written blocks (`len` is masked to 31 bits).
+    /// An extent of `len` written blocks (`len` is masked to 30 bits).
     pub fn new(file_block: u32, len: u32, disk_block: u64) -> Self {
         Self {
             file_block,
@@ -634,6 +641,18 @@ impl Extent {
         }
     }
 
+    /// The same extent, unwritten with blocks zeroed on the device (or not zeroed).
+    pub fn with_zeroed(self, zeroed: bool) -> Self {
+        Self {
+            raw_len: if zeroed {
+                self.raw_len | EXTENT_UNWRITTEN | EXTENT_ZEROED
+            } else {
+                self.raw_len & !EXTENT_ZEROED
+            },
+            ..self
+        }
+    }
+
     /// Length in blocks.
     pub fn len(&self) -> u32 {
         self.raw_len & EXTENT_MAX_LEN
@@ -647,6 +666,11 @@ impl Extent {
     /// Whether the blocks are preallocated and not written.
     pub fn unwritten(&self) -> bool {
         self.raw_len & EXTENT_UNWRITTEN != 0
+    }
+
+    /// Whether the blocks are unwritten and known to hold zeroes on the device.
+    pub fn zeroed(&self) -> bool {
+        self.raw_len & EXTENT_ZEROED != 0
     }
 
     /// One past the last file block (cannot overflow in u64).
@@ -677,11 +701,12 @@ impl Extent {
         put(buf, at, &raw);
     }
 
-    /// Checks that the extent is non-empty, lies in the data area of `sb`, and that its
-    /// file range ends within 32 bits.
+    /// Checks that the extent is non-empty, lies in the data area of `sb`, that its file
+    /// range ends within 32 bits, and that only unwritten extents are flagged zeroed.
     pub fn check(&self, sb: &Superblock) -> Result<(), FormatError> {
         let end = self.disk_end().ok_or(FormatError::BadExtent)?;
         if self.is_empty()
+            || (self.zeroed() && !self.unwritten())
             || self.disk_block < sb.data_start
             || end > sb.total_blocks
             || self.file_end() > u64::from(u32::MAX)

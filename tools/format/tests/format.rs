@@ -263,6 +263,12 @@ fn extent_accessors() {
     assert_eq!(u.raw_len, 3 | EXTENT_UNWRITTEN);
     assert_eq!(u.with_unwritten(false), e);
     assert_eq!(Extent::new(0, u32::MAX, 0).len(), EXTENT_MAX_LEN);
+    let z = e.with_zeroed(true);
+    assert_eq!((z.len(), z.unwritten(), z.zeroed()), (3, true, true));
+    assert_eq!(z.raw_len, 3 | EXTENT_UNWRITTEN | EXTENT_ZEROED);
+    assert_eq!(z.with_zeroed(false), u);
+    assert_eq!(z.with_unwritten(false), e);
+    assert!(!u.zeroed());
     let mut raw = [0u8; 20];
     u.encode(&mut raw, 4);
     assert_eq!(Extent::decode(&raw, 4).unwrap(), u);
@@ -285,6 +291,10 @@ fn extent_checks() {
         Extent::new(0, 1, u64::MAX),
         Extent::new(u32::MAX, 1, d),
         Extent::new(0, 0, d).with_unwritten(true),
+        Extent {
+            raw_len: 1 | EXTENT_ZEROED,
+            ..Extent::new(0, 1, d)
+        },
     ];
     for e in bad {
         assert_eq!(e.check(&sb), Err(FormatError::BadExtent), "{e:?}");

@@ -79,11 +79,34 @@ remount
 xfs_io -f -c "falloc 0 1m" $mnt/pre || fail "fallocate"
 [ "$(stat -c %s:%b $mnt/pre)" = 1048576:2048 ] || fail "after fallocate: $(stat -c %s:%b $mnt/pre)"
 [ "$(tr -d '\0' <$mnt/pre | wc -c)" = 0 ] || fail "preallocated space does not read as zeroes"
+# Preallocated blocks are unwritten (FIEMAP_EXTENT_UNWRITTEN, 0x800), as on XFS.
+xfs_io -c "fiemap -v" $mnt/pre | grep -qE ' 0x[0-9a-f]*[89a-f][0-9a-f]{2}$' ||
+	fail "preallocated extent not reported unwritten: $(xfs_io -c 'fiemap -v' $mnt/pre)"
 # A buffered write into them: its data, and zeroes around it, after a remount.
 xfs_io -c "pwrite -q -S 0x5a 8192 4096" -c fsync $mnt/pre || fail "write into preallocated space"
 xfs_io -c "fpunch 0 4k" $mnt/pre 2>&1 | grep -q "Operation not supported" ||
 	fail "hole punching did not fail with EOPNOTSUPP"
 echo "truncate, fsync, holes, fiemap, fallocate: OK (punch: EOPNOTSUPP)"
+
+# Direct writes to every other block of a 4 MiB preallocation would split it into 1024
+# extents, more than a file may have (263): past that, bouncefs marks the preallocated
+# extent written whole instead, which is safe because fallocate zeroed it. The space was
+# first filled with 0xee and freed, so a missing zeroing would show.
+xfs_io -f -c "pwrite -q -S 0xee 0 4m" -c fsync $mnt/stale && rm $mnt/stale && sync ||
+	fail "filling the space to free"
+xfs_io -f -c "falloc 0 4m" $mnt/scattered || fail "fallocate 4 MiB"
+writes=
+for i in $(seq 0 2 1023); do writes="$writes -c 'pwrite -q -S 0x77 $((i * 4096)) 4096'"; done
+eval xfs_io -d "$writes" $mnt/scattered || fail "direct writes into every other preallocated block"
+counters=/sys/kernel/debug/bouncefs-${dev##*/}/counters
+whole=$(awk '$1 == "whole_extent_conversions" { print $2 }' $counters)
+[ "${whole:-0}" -ge 1 ] || fail "the extent list did not overflow into a whole-extent conversion (counters: $(tr '\n' ' ' <$counters))"
+eval xfs_io -f -c "'pwrite -q -S 0 0 4m'" "$writes" /tmp/scattered.expected >/dev/null ||
+	fail "writing the expected contents"
+remount
+cmp $mnt/scattered /tmp/scattered.expected || fail "scattered direct writes into preallocated space read back wrong after remount"
+rm -f /tmp/scattered.expected $mnt/scattered
+echo "512 scattered direct writes into a preallocation: $whole whole-extent conversion(s), contents OK"
 
 # mmap: writes through a shared mapping reach the file (page_mkwrite allocates the blocks).
 xfs_io -f -c "truncate 65536" -c "mmap -w 0 65536" -c "mwrite -S 0x61 0 65536" -c "msync -s 0 65536" \
