@@ -496,7 +496,12 @@ pub(crate) fn mark_written(
         if rebuilt.len() > format::MAX_EXTENTS {
             return Err(ENOSPC);
         }
-        Counters::add(&mount(inode.super_block())?.counters.whole_extent_conversions, 1);
+        Counters::add(
+            &mount(inode.super_block())?
+                .counters
+                .whole_extent_conversions,
+            1,
+        );
     }
     let mount = mount(inode.super_block())?;
     if rebuilt.len() > format::INLINE_EXTENTS && state.indirect == 0 {

@@ -287,7 +287,9 @@ pub fn apply(fs: &mut Fs, name: &str, path: Option<&str>) -> Result<Applied> {
                     inode.extents[0].disk_block = sb.inode_table_start;
                     (
                         format!("extent 0 at block {}", sb.inode_table_start),
-                        format!("inode {ino}: extent empty, outside the data area or badly flagged"),
+                        format!(
+                            "inode {ino}: extent empty, outside the data area or badly flagged"
+                        ),
                         false,
                     )
                 }
