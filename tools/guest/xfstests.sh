@@ -4,7 +4,7 @@
 # /build/vm/xfstests and vm.sh boots the guest).
 #
 # For every file system of FSTYPES, writes an xfstests configuration on its own pair of
-# NVMe PI disks, makes the test file system, and runs ./check over the selected tests in
+# PI disks (scsi_debug, loaded here, or QEMU NVMe: XFSTESTS_DISKS), makes the test file system, and runs ./check over the selected tests in
 # chunks, alternating the file systems chunk by chunk, so a run cut short by its budget
 # still has both file systems' results for the same tests. A watchdog kills a test that
 # runs longer than XFSTESTS_TEST_TIMEOUT; xfstests then reports it failed, and the
@@ -12,7 +12,7 @@
 set -u
 out=/build/vm/xfstests
 # shellcheck source=/dev/null
-. "$out/env" # XFSTESTS_DIR FSTYPES XFSTESTS_TEST_TIMEOUT XFSTESTS_BUDGET XFSTESTS_CHUNK
+. "$out/env" # XFSTESTS_DIR FSTYPES XFSTESTS_TEST_TIMEOUT XFSTESTS_BUDGET XFSTESTS_CHUNK XFSTESTS_DISKS XFSTESTS_DISK_MB
 export PATH=/build/target/release:$PATH
 
 fail() {
@@ -23,8 +23,8 @@ log() { echo "xfstests: $*" | tee -a "$out/progress" >&2; }
 
 [ -x "$XFSTESTS_DIR/check" ] || fail "no xfstests checkout at $XFSTESTS_DIR in the guest"
 
-# disk SERIAL: the block device of the NVMe controller with that serial.
-disk() {
+# nvme_disk SERIAL: the block device of the NVMe controller with that serial.
+nvme_disk() {
 	for d in /sys/block/nvme*; do
 		if [ "$(tr -d " " <"$d/device/serial" 2>/dev/null)" = "$1" ]; then
 			echo "/dev/${d##*/}"
@@ -32,6 +32,45 @@ disk() {
 		fi
 	done
 	fail "no disk with serial $1: vm.sh did not attach it"
+}
+
+# scsi_debug_disks: the scsi_debug disks, in the order of their SCSI hosts.
+scsi_debug_disks() {
+	for d in /sys/block/sd*; do
+		grep -qs scsi_debug "$d/device/model" || continue
+		echo "$(basename "$(readlink -f "$d/device")") /dev/${d##*/}"
+	done | sort -t: -k1,1n | cut -d' ' -f2
+}
+
+fstypes=($FSTYPES)
+if [ "$XFSTESTS_DISKS" = scsi_debug ]; then
+	# One host with its own store per disk (per_host_store), so the disks do not share
+	# their blocks; WRITE SAME off, as in the suite (scsi-debug.sh says why).
+	n=$((2 * ${#fstypes[@]}))
+	modprobe scsi_debug dif=1 dix=1 dev_size_mb="$XFSTESTS_DISK_MB" add_host=$n per_host_store=1 ||
+		fail "modprobe scsi_debug (add_host=$n dev_size_mb=$XFSTESTS_DISK_MB) failed"
+	udevadm settle --timeout=30 2>/dev/null || sleep 2
+	mapfile -t sdebug <<<"$(scsi_debug_disks)"
+	[ "${#sdebug[@]}" = "$n" ] || fail "scsi_debug made ${#sdebug[@]} disks (${sdebug[*]}), not $n"
+	# shellcheck source=/dev/null
+	. "$(dirname "$0")/scsi-debug.sh"
+	for d in "${sdebug[@]}"; do bouncefs_no_write_same "$d"; done
+fi
+
+# disk FSTYP ROLE: the disk of that file system and role (test, scratch).
+disk() {
+	local i
+	if [ "$XFSTESTS_DISKS" = nvme ]; then
+		nvme_disk "xt-$1-$2"
+		return
+	fi
+	for i in "${!fstypes[@]}"; do
+		if [ "${fstypes[i]}" = "$1" ]; then
+			[ "$2" = test ] && echo "${sdebug[2 * i]}" || echo "${sdebug[2 * i + 1]}"
+			return
+		fi
+	done
+	fail "no disk for $1"
 }
 
 mod=$(find /build/modules -name bouncefs.ko | head -n 1)
@@ -44,8 +83,8 @@ esac
 uname -r >"$out/kernel"
 
 for fs in $FSTYPES; do
-	test_dev=$(disk "xt-$fs-test") || exit 1
-	scratch_dev=$(disk "xt-$fs-scratch") || exit 1
+	test_dev=$(disk "$fs" test) || exit 1
+	scratch_dev=$(disk "$fs" scratch) || exit 1
 	format=$(cat "/sys/block/${test_dev#/dev/}/integrity/format" 2>/dev/null)
 	[ "$format" = T10-DIF-TYPE1-CRC ] || fail "$test_dev has integrity format '$format', not T10-DIF-TYPE1-CRC"
 	mkdir -p "/tmp/xfst/$fs/test" "/tmp/xfst/$fs/scratch" "$out/results/$fs"

@@ -7,9 +7,10 @@
 #   - a QEMU NVMe namespace with protection information (ms=8, pi=1)
 #   - a plain virtio-blk disk (serial bouncefs-plain)
 #   - scsi_debug with dif=1 dix=1, loaded inside the guest by setup.sh
-# xfstests (tools/scripts/xfstests.sh prepares it) also attaches one QEMU NVMe PI
-# namespace per file system and role (serial xt-FSTYP-test|scratch: NVMe serials have
-# at most 20 characters).
+# xfstests (tools/scripts/xfstests.sh prepares it) gets one PI disk per file system and
+# role instead: scsi_debug stores in guest RAM (XFSTESTS_DISKS=scsi_debug, loaded by the
+# guest; the memory is added here), or QEMU NVMe namespaces (XFSTESTS_DISKS=nvme, serial
+# xt-FSTYP-test|scratch: NVMe serials have at most 20 characters).
 # KVM is never used: it is not usable on the machines this project runs on.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_root vm
@@ -71,15 +72,18 @@ if [ "$mode" = xfstests ]; then
 	n=0
 	for fs in ${FSTYPES:-bouncefs xfs}; do
 		for role in test scratch; do
+			n=$((n + 1))
+			[ "${XFSTESTS_DISKS:-scsi_debug}" = nvme ] || continue
 			img=xfst-$fs-$role.img
 			rm -f "$VM/$img"
 			truncate -s "${XFSTESTS_DISK_MB:-2048}M" "$VM/$img"
 			qemu_opts+=" -drive file=$IN_VM/$img,if=none,id=xd$n,format=raw"
 			qemu_opts+=" -device nvme,serial=xt-$fs-$role,id=xnvme$n"
 			qemu_opts+=" -device nvme-ns,drive=xd$n,bus=xnvme$n,nsid=1,ms=8,pi=1"
-			n=$((n + 1))
 		done
 	done
+	# scsi_debug keeps its disks (and 8 bytes of PI per sector) in guest RAM.
+	[ "${XFSTESTS_DISKS:-scsi_debug}" = nvme ] || VM_MEMORY=$((2048 + n * ${XFSTESTS_DISK_MB:-1024} * 66 / 64))M
 	extra_rw=(--rwdir "$XFSTESTS_IN_ROOT")
 fi
 

@@ -10,6 +10,13 @@
 #   XFSTESTS_TEST_TIMEOUT  seconds one test may run before it is killed (default 600)
 #   XFSTESTS_BUDGET        seconds after which no further chunk of tests starts (default:
 #                          no limit); tests not reached are listed as such in the report
+#   XFSTESTS_DISKS         scsi_debug (default): dif=1 dix=1 disks in guest RAM, which
+#                          store data and protection information of a write atomically;
+#                          nvme: QEMU NVMe namespaces with PI (ms=8, pi=1), which write
+#                          them as two requests, so overlapping concurrent writes can
+#                          leave a sector whose guard tag fails (Documentation/testing.rst)
+#   XFSTESTS_DISK_MB       size of each of the four disks (default 1024 for scsi_debug,
+#                          2048 for nvme)
 #
 # Results: $BOUNCEFS_CACHE/xfstests/ (xfstests' own results per file system), the table
 # printed at the end and written to Documentation/xfstests-results.rst.
@@ -24,6 +31,24 @@ dir=$(cd "$dir" 2>/dev/null && pwd) || die xfstests "XFSTESTS_DIR=$XFSTESTS_DIR 
 # The test programs exist only after 'make' in the checkout.
 [ -x "$dir/ltp/fsx" ] && [ -x "$dir/src/aio-dio-regress/aiodio_sparse2" ] ||
 	die xfstests "$dir is not built (no ltp/fsx or src/aio-dio-regress/aiodio_sparse2): run 'make' there, inside the build root, as Documentation/xfstests.rst describes."
+
+export XFSTESTS_DISKS=${XFSTESTS_DISKS:-scsi_debug}
+case $XFSTESTS_DISKS in
+scsi_debug)
+	export XFSTESTS_DISK_MB=${XFSTESTS_DISK_MB:-1024}
+	disks="scsi_debug disks (dif=1 dix=1, T10-DIF-TYPE1-CRC) of $XFSTESTS_DISK_MB MiB in guest memory"
+	;;
+nvme)
+	export XFSTESTS_DISK_MB=${XFSTESTS_DISK_MB:-2048}
+	disks="QEMU NVMe namespaces of $XFSTESTS_DISK_MB MiB with protection information (ms=8, pi=1: T10-DIF-TYPE1-CRC)"
+	;;
+*) die xfstests "XFSTESTS_DISKS: '$XFSTESTS_DISKS' is not scsi_debug or nvme." ;;
+esac
+case $XFSTESTS_DISK_MB in
+'' | *[!0-9]*) die xfstests "XFSTESTS_DISK_MB: '$XFSTESTS_DISK_MB' is not a number of MiB." ;;
+esac
+# XFS refuses file systems below 300 MiB.
+[ "$XFSTESTS_DISK_MB" -ge 512 ] || die xfstests "XFSTESTS_DISK_MB: $XFSTESTS_DISK_MB MiB is too small (at least 512: XFS needs 300 MiB, xfstests more)."
 
 FSTYPES=${FSTYPES:-bouncefs xfs}
 for fs in $FSTYPES; do
@@ -70,8 +95,10 @@ FSTYPES="$FSTYPES"
 XFSTESTS_TEST_TIMEOUT=${XFSTESTS_TEST_TIMEOUT:-600}
 XFSTESTS_BUDGET=${XFSTESTS_BUDGET:-999999}
 XFSTESTS_CHUNK=${XFSTESTS_CHUNK:-10}
+XFSTESTS_DISKS=$XFSTESTS_DISKS
+XFSTESTS_DISK_MB=$XFSTESTS_DISK_MB
 EOF
-info "$(wc -l <"$out/tests.txt") tests on $FSTYPES from $dir ($(git -C "$dir" describe --always --tags 2>/dev/null || echo 'not a git checkout'))"
+info "$(wc -l <"$out/tests.txt") tests on $FSTYPES, $disks, from $dir ($(git -C "$dir" describe --always --tags 2>/dev/null || echo 'not a git checkout'))"
 
 # The whole run may take hours under TCG; the budget, not the VM's timeout, should end it.
 export XFSTESTS_IN_ROOT=$in_dir FSTYPES
@@ -86,7 +113,8 @@ rm -rf "$BOUNCEFS_CACHE/xfstests"
 cp -r "$out" "$BOUNCEFS_CACHE/xfstests"
 report_args=(--tests "$IN_BUILD/vm/xfstests/tests.txt" --rst "$IN_SRC/Documentation/xfstests-results.rst"
 	--date "$(date -u '+%Y-%m-%d %H:%M UTC')"
-	--source "$(git -C "$dir" describe --always --tags 2>/dev/null || echo "$dir")")
+	--source "$(git -C "$dir" describe --always --tags 2>/dev/null || echo "$dir")"
+	--disks "$disks")
 for fs in $FSTYPES; do
 	report_args+=(--results "$fs=$IN_BUILD/vm/xfstests/results/$fs")
 done

@@ -246,8 +246,12 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
 
 /// What the report says about the run, besides the results.
 pub struct RunInfo<'a> {
+    /// When the run started.
     pub date: &'a str,
+    /// The xfstests version (`git describe`) or checkout path.
     pub source: &'a str,
+    /// What TEST_DEV and SCRATCH_DEV were.
+    pub disks: &'a str,
 }
 
 /// The report: totals, then one row per test, then the not-run reasons of the first file
@@ -261,11 +265,12 @@ pub fn render(all: &[FsResults], tests: &[String], info: &RunInfo) -> String {
     let _ = writeln!(
         out,
         "Run of {} on kernel {}, xfstests {}: {} tests selected; TEST_DEV and SCRATCH_DEV \
-         on QEMU NVMe namespaces with protection information (T10-DIF-TYPE1-CRC).\n",
+         on {}.\n",
         info.date,
         escape(&kernel),
         escape(info.source),
-        tests.len()
+        tests.len(),
+        escape(info.disks)
     );
     let mut header = vec!["result"];
     header.extend(all.iter().map(|r| r.fstyp.as_str()));
@@ -460,6 +465,7 @@ Passed all 1 tests
             &RunInfo {
                 date: "2026-11-24",
                 source: "v2026",
+                disks: "scsi_debug disks",
             },
         );
         assert!(

@@ -2,7 +2,7 @@
 //! `bouncefs-xfstests-report`: the table of an xfstests run (tools/scripts/xfstests.sh).
 //!
 //! ```text
-//! bouncefs-xfstests-report --tests FILE --results FSTYP=DIR... [--rst FILE] [--date D] [--source S]
+//! bouncefs-xfstests-report --tests FILE --results FSTYP=DIR... [--rst FILE] [--date D] [--source S] [--disks TEXT]
 //! ```
 //!
 //! FILE lists the selected tests, one a line; each DIR is that file system's `RESULT_BASE`.
@@ -19,6 +19,7 @@ fn main() -> ExitCode {
     let mut rst: Option<PathBuf> = None;
     let mut date = String::from("unknown date");
     let mut source = String::from("unknown");
+    let mut disks = String::from("unknown disks");
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let Some(value) = args.next() else {
@@ -37,6 +38,7 @@ fn main() -> ExitCode {
             "--rst" => rst = Some(PathBuf::from(value)),
             "--date" => date = value,
             "--source" => source = value,
+            "--disks" => disks = value,
             _ => {
                 eprintln!("bouncefs-xfstests-report: unknown option {arg}");
                 return ExitCode::from(2);
@@ -44,7 +46,7 @@ fn main() -> ExitCode {
         }
     }
     let (Some(tests_file), false) = (tests_file, results.is_empty()) else {
-        eprintln!("usage: bouncefs-xfstests-report --tests FILE --results FSTYP=DIR... [--rst FILE] [--date D] [--source S]");
+        eprintln!("usage: bouncefs-xfstests-report --tests FILE --results FSTYP=DIR... [--rst FILE] [--date D] [--source S] [--disks TEXT]");
         return ExitCode::from(2);
     };
     let tests: Vec<String> = match std::fs::read_to_string(&tests_file) {
@@ -64,6 +66,7 @@ fn main() -> ExitCode {
         &RunInfo {
             date: &date,
             source: &source,
+            disks: &disks,
         },
     );
     println!("{text}");
