@@ -183,6 +183,73 @@ pub fn counts(r: &FsResults) -> [usize; 5] {
     c
 }
 
+/// What bouncefs would need for tests xfstests does not run, by a piece of the reason
+/// xfstests gives (`_notrun` in its `common/`); the first match wins.
+const SUPPORT: &[(&str, &str)] = &[
+    (
+        "Reflink not supported",
+        "shared extents: per-block reference counts in the format and remap_file_range \
+         (FICLONE, FICLONERANGE, FIDEDUPERANGE) with copy-on-write in the write paths",
+    ),
+    (
+        "not supported in _scratch_mkfs_sized",
+        "nothing in bouncefs: mkfs.bouncefs DEV BLOCKS takes a size; xfstests needs a \
+         bouncefs case in _try_scratch_mkfs_sized (upstream)",
+    ),
+    (
+        "xfs_io fpunch",
+        "FALLOC_FL_PUNCH_HOLE: freeing blocks inside an extent (splitting it within the \
+         bounded extent list) and invalidating the page cache of the range",
+    ),
+    (
+        "xfs_io fzero",
+        "FALLOC_FL_ZERO_RANGE: punching plus preallocating unwritten, zeroed extents",
+    ),
+    (
+        "xfs_io finsert",
+        "FALLOC_FL_INSERT_RANGE and COLLAPSE_RANGE: shifting the file blocks of every \
+         later extent",
+    ),
+    (
+        "quota",
+        "disk quotas: quota files or inodes in the format and dquot accounting on \
+         allocation",
+    ),
+    (
+        "does not support shutdown",
+        "FS_IOC_SHUTDOWN, useful only with a journal to recover from (bouncefs has none)",
+    ),
+    (
+        "shutdown not supported",
+        "FS_IOC_SHUTDOWN, useful only with a journal to recover from (bouncefs has none)",
+    ),
+    (
+        "swapfile",
+        "swap_activate (iomap_swapfile_activate over the mapping function)",
+    ),
+    (
+        "atomic",
+        "RWF_ATOMIC: statx atomic write limits and aligned, unsplit block allocation",
+    ),
+    (
+        "metadata journaling",
+        "a journal: bouncefs writes metadata in place and relies on fsck after a crash",
+    ),
+    ("freezing", "freeze_fs/unfreeze_fs in the super operations"),
+    (
+        "congruent",
+        "nothing: the test needs a larger file allocation unit than its I/O size",
+    ),
+];
+
+/// What supporting the tests xfstests did not run for `reason` would take.
+pub fn support_note(reason: &str) -> &'static str {
+    SUPPORT
+        .iter()
+        .find(|(key, _)| reason.contains(key))
+        .map_or("not analysed", |(_, note)| note)
+}
+
 /// Inline reST markup characters in free text (xfstests' reasons) taken literally.
 fn escape(s: &str) -> String {
     let mut out = String::new();
@@ -321,12 +388,23 @@ pub fn render(all: &[FsResults], tests: &[String], info: &RunInfo) -> String {
             }
         }
         if !by_reason.is_empty() {
-            let _ = writeln!(out, "\nNot run on {}, by reason:\n", first.fstyp);
+            let _ = writeln!(
+                out,
+                "\nNot run on {}, by reason, and what supporting it would take:\n",
+                first.fstyp
+            );
             let rows: Vec<Vec<String>> = by_reason
                 .iter()
-                .map(|(why, ts)| vec![ts.len().to_string(), escape(why), ts.join(" ")])
+                .map(|(why, ts)| {
+                    vec![
+                        ts.len().to_string(),
+                        escape(why),
+                        ts.join(" "),
+                        escape(support_note(why)),
+                    ]
+                })
                 .collect();
-            out += &table(&["tests", "reason", "which"], &rows);
+            out += &table(&["tests", "reason", "which", "what it would take"], &rows);
         }
     }
     out
@@ -446,7 +524,7 @@ Passed all 1 tests
         a.status.insert(tests[0].clone(), Status::Pass(Some(3)));
         a.status.insert(
             tests[1].clone(),
-            Status::NotRun("_require_xfs_io_command \"fpunch\" failed".into()),
+            Status::NotRun("xfs_io fpunch failed (old kernel/wrong fs?)".into()),
         );
         let mut b = FsResults {
             fstyp: "xfs".into(),
@@ -457,7 +535,7 @@ Passed all 1 tests
             .insert(tests[0].clone(), Status::Fail("output differs".into()));
         b.status.insert(
             tests[1].clone(),
-            Status::NotRun("_require_xfs_io_command \"fpunch\" failed".into()),
+            Status::NotRun("xfs_io fpunch failed (old kernel/wrong fs?)".into()),
         );
         let text = render(
             &[a, b],
@@ -480,12 +558,25 @@ Passed all 1 tests
         );
         // Escaped for reST, and said once when both file systems give it.
         assert!(
-            text.contains(
-                "not run   bouncefs: \\_require\\_xfs\\_io\\_command \"fpunch\" failed\n"
-            ),
+            text.contains("not run   bouncefs: xfs\\_io fpunch failed (old kernel/wrong fs?)\n"),
             "{text}"
         );
-        assert!(text.contains("Not run on bouncefs, by reason:"), "{text}");
+        assert!(
+            text.contains("Not run on bouncefs, by reason, and what supporting it would take:"),
+            "{text}"
+        );
+        assert!(text.contains("on scsi\\_debug disks."), "{text}");
+        assert!(text.contains("FALLOC\\_FL\\_PUNCH\\_HOLE"), "{text}");
+    }
+
+    #[test]
+    fn support_notes_match_xfstests_reasons() {
+        assert!(
+            support_note("Reflink not supported by scratch filesystem type: bouncefs")
+                .contains("remap_file_range")
+        );
+        assert!(support_note("xfs_io fzero  failed (old kernel/wrong fs?)").contains("ZERO_RANGE"));
+        assert_eq!(support_note("something new"), "not analysed");
     }
 
     #[test]
