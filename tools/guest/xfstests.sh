@@ -82,6 +82,13 @@ case " $FSTYPES " in
 esac
 uname -r >"$out/kernel"
 
+# The users and group xfstests' README asks for (_require_user, _require_group); /etc is
+# an overlay in the guest, so the build root stays as it is.
+for user in fsgqa 123456-fsgqa fsgqa2; do
+	id "$user" >/dev/null 2>&1 || useradd -m "$user" || fail "useradd $user"
+done
+getent group fsgqa >/dev/null || groupadd fsgqa || fail "groupadd fsgqa"
+
 for fs in $FSTYPES; do
 	test_dev=$(disk "$fs" test) || exit 1
 	scratch_dev=$(disk "$fs" scratch) || exit 1
