@@ -99,7 +99,7 @@ for fs in $FSTYPES; do
 	# xfstests' own mkfs helpers add -f for XFS. xfstests makes the scratch file system
 	# and fsck checks both after every test; they write and read the whole inode table,
 	# which under TCG with KASAN costs minutes with the default (one inode per four
-	# blocks: 32 MiB on 2 GiB), seconds with 16384 inodes (4 MiB).
+	# blocks: 16 MiB on 1 GiB), seconds with 16384 inodes (4 MiB).
 	mkfs_options=
 	[ "$fs" = bouncefs ] && mkfs_options="-f -N 16384"
 	cat >"$out/$fs.config" <<EOF
