@@ -166,7 +166,8 @@ watchdog() {
 	done
 }
 
-mapfile -t tests <"$out/tests.txt"
+# run.txt: the selection (tests.txt), less what a resumed run already has results for.
+mapfile -t tests <"$out/run.txt"
 start=$(date +%s)
 chunk=${XFSTESTS_CHUNK:-10}
 for ((i = 0; i < ${#tests[@]}; i += chunk)); do

@@ -23,15 +23,17 @@ mount -t tmpfs -o mode=1777 shm "$ROOT/dev/shm"
 mount -t tmpfs -o mode=755 run "$ROOT/run"
 mkdir -p "$ROOT$IN_SRC" "$ROOT$IN_BUILD"
 mount --bind "$SRC_DIR" "$ROOT$IN_SRC"
-# BOUNCEFS_BIND=HOST_DIR:DIR shows a host directory at DIR inside the root (make xfstests
-# with a checkout outside the cache: the guest boots on the root and sees only what is in it).
-if [ -n "${BOUNCEFS_BIND:-}" ]; then
-	bind_host=${BOUNCEFS_BIND%%:*}
-	bind_in=${BOUNCEFS_BIND#*:}
+# BOUNCEFS_BIND: lines HOST_DIR:DIR, each showing a host directory at DIR inside the root
+# (make xfstests: a checkout outside the cache, since the guest boots on the root and sees
+# only what is in it; and each VM's own directory at /build/vm when VMs run side by side).
+while IFS= read -r bind; do
+	[ -n "$bind" ] || continue
+	bind_host=${bind%%:*}
+	bind_in=${bind#*:}
 	[ -d "$bind_host" ] || die in-root "BOUNCEFS_BIND: $bind_host is not a directory."
 	mkdir -p "$ROOT$bind_in"
 	mount --bind "$bind_host" "$ROOT$bind_in"
-fi
+done <<<"${BOUNCEFS_BIND:-}"
 # Some hosts have none of these; the root works without them.
 mount -t tmpfs tmp "$ROOT/tmp" 2>/dev/null || true
 

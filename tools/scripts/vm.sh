@@ -19,8 +19,22 @@ mode=${1:-}
 case "$mode" in check | demo | shell | bench | xfstests) ;; *) die vm "usage: vm.sh check|demo|shell|bench|xfstests" ;; esac
 [ -f "$TREE/arch/x86/boot/bzImage" ] || die vm "no built kernel: run 'make kernel'."
 
+# The guest always finds its directory at /build/vm. VM_INSTANCE names another directory
+# of the cache to stand there (bound by in-root.sh), so that VMs can run side by side
+# (make xfstests runs one per file system); its log is vm-$mode-$VM_INSTANCE.log.
 IN_VM=$IN_BUILD/vm
 VM=$ROOT$IN_VM
+log=$BOUNCEFS_CACHE/vm-$mode.log
+logs=$BOUNCEFS_CACHE/vm-logs
+if [ -n "${VM_INSTANCE:-}" ] && [ "$VM_INSTANCE" != vm ]; then
+	case $VM_INSTANCE in */* | .*) die vm "VM_INSTANCE: '$VM_INSTANCE' is not a plain directory name." ;; esac
+	VM=$ROOT$IN_BUILD/$VM_INSTANCE
+	mkdir -p "$VM" "$ROOT$IN_VM"
+	export BOUNCEFS_BIND="${BOUNCEFS_BIND:+$BOUNCEFS_BIND
+}$VM:$IN_VM"
+	log=$BOUNCEFS_CACHE/vm-$mode-$VM_INSTANCE.log
+	logs=$BOUNCEFS_CACHE/vm-logs-$VM_INSTANCE
+fi
 # Guest memory: KASAN's shadow takes an eighth; 2 GiB leaves room for the disks' page cache.
 # make bench's scsi_debug disk is larger (768 MiB, kept in guest RAM).
 VM_MEMORY=${VM_MEMORY:-$([ "$mode" = bench ] && echo 3G || echo 2G)}
@@ -93,7 +107,6 @@ fi
 # Documentation/testing.rst, "Known issues").
 vng_cmd=(vng --disable-kvm --cpus "$VM_CPUS" --memory "$VM_MEMORY" --rwdir "$IN_VM"
 	${extra_rw[@]+"${extra_rw[@]}"} --append no5lvl "--qemu-opts=$qemu_opts")
-log=$BOUNCEFS_CACHE/vm-$mode.log
 
 case "$mode" in
 shell)
@@ -129,8 +142,8 @@ timeout -k 10 "$VM_TIMEOUT" "$SRC_DIR/tools/scripts/in-root.sh" sh -c \
 	"cd $IN_TREE && exec ${vng_cmd[*]@Q} --exec ${guest_cmd@Q}" 2>&1 </dev/null | tee "$log"
 status=${PIPESTATUS[0]}
 set -o errexit
-rm -rf "$BOUNCEFS_CACHE/vm-logs"
-cp -r "$VM/logs" "$BOUNCEFS_CACHE/vm-logs" 2>/dev/null || true
+rm -rf "$logs"
+cp -r "$VM/logs" "$logs" 2>/dev/null || true
 case $status in
 0) step_done ;;
 124) die vm "the VM did not finish within ${VM_TIMEOUT}s (log: $log); a hung guest or a stuck test." ;;

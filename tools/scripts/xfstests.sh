@@ -15,11 +15,16 @@
 #                          nvme: QEMU NVMe namespaces with PI (ms=8, pi=1), which write
 #                          them as two requests, so overlapping concurrent writes can
 #                          leave a sector whose guard tag fails (Documentation/testing.rst)
-#   XFSTESTS_DISK_MB       size of each of the four disks (default 1024 for scsi_debug,
-#                          2048 for nvme)
+#   XFSTESTS_DISK_MB       size of each disk, two per file system (default 1024 for
+#                          scsi_debug, 2048 for nvme)
+#   XFSTESTS_RESUME        1: go on with the previous run in this cache (same selection),
+#                          running only the tests that have no result yet
+#   XFSTESTS_PARALLEL      1 (default): one VM per file system, side by side, each with
+#                          VM_CPUS vCPUs (default 1); 0: one VM runs them in turn
 #
-# Results: $BOUNCEFS_CACHE/xfstests/ (xfstests' own results per file system), the table
-# printed at the end and written to Documentation/xfstests-results.rst.
+# Results: $BOUNCEFS_CACHE/xfstests/xfstests-GROUP/ (xfstests' own results per file
+# system, progress, dmesg), the table printed at the end and written to
+# Documentation/xfstests-results.rst.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_root xfstests
 
@@ -84,41 +89,118 @@ else
 	[ -n "$tests" ] || die xfstests "no test in $dir/tests/generic calls _require_odirect, _require_aiodio or _require_dio."
 fi
 
-VM=$ROOT$IN_BUILD/vm
-out=$VM/xfstests
-rm -rf "$out"
-mkdir -p "$out"
-printf '%s\n' $tests >"$out/tests.txt"
-cat >"$out/env" <<EOF
+# One VM per file system, side by side (XFSTESTS_PARALLEL=1): under TCG a vCPU is a host
+# thread, most tests keep one vCPU busy, and the two file systems' runs are independent, so
+# on a 2-core host two VMs of one vCPU each finish in about half the time of one VM that
+# runs both file systems in turn. XFSTESTS_PARALLEL=0 runs them in one VM, chunk by chunk.
+case ${XFSTESTS_PARALLEL:=1} in
+1)
+	read -r -a groups <<<"$FSTYPES"
+	export VM_CPUS=${VM_CPUS:-1}
+	vms="one VM of $VM_CPUS vCPU per file system, side by side"
+	;;
+0)
+	groups=("$FSTYPES")
+	vms="one VM of ${VM_CPUS:-2} vCPUs running the file systems in turn"
+	;;
+*) die xfstests "XFSTESTS_PARALLEL: '$XFSTESTS_PARALLEL' is not 0 or 1." ;;
+esac
+
+# instance GROUP: the cache directory of the VM that runs GROUP (a list of file systems).
+instance() { echo "xfstests-${1// /-}"; }
+
+# have_results DIR...: the tests with a verdict (passed, failed, killed, not run) in the
+# check.log of every one of the RESULT_BASE directories DIR; check writes the verdicts
+# when a ./check run ends, so the tests of a chunk cut short have none.
+have_results() {
+	local d
+	for d in "$@"; do
+		sed -n 's/^\(Ran\|Not run\|Failures\)://p' "$d/check.log" 2>/dev/null | tr ' ' '\n' | sort -u
+	done | grep . | sort | uniq -c | awk -v n=$# '$1 == n { print $2 }'
+}
+
+# XFSTESTS_RESUME=1 goes on with the previous run of the same selection in this cache: its
+# results are kept, and only the tests without a result on every file system run.
+case ${XFSTESTS_RESUME:=0} in 0 | 1) ;; *) die xfstests "XFSTESTS_RESUME: '$XFSTESTS_RESUME' is not 0 or 1." ;; esac
+for group in "${groups[@]}"; do
+	out=$ROOT$IN_BUILD/$(instance "$group")/xfstests
+	dirs=()
+	for fs in $group; do dirs+=("$out/results/$fs"); done
+	if [ "$XFSTESTS_RESUME" = 1 ]; then
+		[ -f "$out/tests.txt" ] ||
+			die xfstests "XFSTESTS_RESUME=1: no previous run of $group in $BOUNCEFS_CACHE to resume."
+		[ "$(printf '%s\n' $tests)" = "$(cat "$out/tests.txt")" ] ||
+			die xfstests "XFSTESTS_RESUME=1: the previous run of $group selected other tests ($out/tests.txt); resume with the same TESTS."
+		printf '%s\n' $tests | grep -vxF -f <(have_results "${dirs[@]}"; echo /) >"$out/run.txt" || true
+		rm -f "$out/stopped-at"
+		info "$group: $(wc -l <"$out/run.txt") of $(wc -l <"$out/tests.txt") tests left to run"
+	else
+		rm -rf "$out"
+		mkdir -p "$out"
+		printf '%s\n' $tests >"$out/tests.txt"
+		cp "$out/tests.txt" "$out/run.txt"
+	fi
+	cat >"$out/env" <<EOF
 XFSTESTS_DIR=$in_dir
-FSTYPES="$FSTYPES"
+FSTYPES="$group"
 XFSTESTS_TEST_TIMEOUT=${XFSTESTS_TEST_TIMEOUT:-600}
 XFSTESTS_BUDGET=${XFSTESTS_BUDGET:-999999}
 XFSTESTS_CHUNK=${XFSTESTS_CHUNK:-10}
 XFSTESTS_DISKS=$XFSTESTS_DISKS
 XFSTESTS_DISK_MB=$XFSTESTS_DISK_MB
 EOF
-info "$(wc -l <"$out/tests.txt") tests on $FSTYPES, $disks, from $dir ($(git -C "$dir" describe --always --tags 2>/dev/null || echo 'not a git checkout'))"
+done
+ntests=$(printf '%s\n' $tests | wc -l)
+info "$ntests tests on $FSTYPES, $disks, $vms, from $dir ($(git -C "$dir" describe --always --tags 2>/dev/null || echo 'not a git checkout'))"
 
 # The whole run may take hours under TCG; the budget, not the VM's timeout, should end it.
-export XFSTESTS_IN_ROOT=$in_dir FSTYPES
+export XFSTESTS_IN_ROOT=$in_dir
 export VM_TIMEOUT=${VM_TIMEOUT:-$((${XFSTESTS_BUDGET:-86400} + 2 * ${XFSTESTS_TEST_TIMEOUT:-600} + 600))}
-set +o errexit
-"$SRC_DIR/tools/scripts/vm.sh" xfstests
-vm_status=$?
-set -o errexit
+start=$(date +%s)
+pids=()
+pid_groups=()
+for group in "${groups[@]}"; do
+	name=$(instance "$group")
+	[ -s "$ROOT$IN_BUILD/$name/xfstests/run.txt" ] || continue
+	# Each VM's output, line by line, tagged with its name when several run at once.
+	if [ "${#groups[@]}" -gt 1 ]; then
+		(
+			VM_INSTANCE=$name FSTYPES=$group "$SRC_DIR/tools/scripts/vm.sh" xfstests 2>&1 |
+				sed -u "s/^/[$name] /"
+			exit "${PIPESTATUS[0]}"
+		) &
+	else
+		VM_INSTANCE=$name FSTYPES=$group "$SRC_DIR/tools/scripts/vm.sh" xfstests &
+	fi
+	pids+=($!)
+	pid_groups+=("$group")
+done
+vm_status=0
+for i in "${!pids[@]}"; do
+	wait "${pids[i]}" || {
+		vm_status=$?
+		info "the VM of ${pid_groups[i]} ended with status $vm_status (log: $BOUNCEFS_CACHE/vm-xfstests-$(instance "${pid_groups[i]}").log)"
+	}
+done
+wall=$(($(date +%s) - start))
 
-# xfstests' results and the runner's notes, kept outside the VM directory the next run wipes.
+# xfstests' results and the runner's notes, kept outside the VM directories the next run
+# wipes: $BOUNCEFS_CACHE/xfstests/xfstests-GROUP/.
 rm -rf "$BOUNCEFS_CACHE/xfstests"
-cp -r "$out" "$BOUNCEFS_CACHE/xfstests"
-report_args=(--tests "$IN_BUILD/vm/xfstests/tests.txt" --rst "$IN_SRC/Documentation/xfstests-results.rst"
-	--date "$(date -u '+%Y-%m-%d %H:%M UTC')"
+mkdir -p "$BOUNCEFS_CACHE/xfstests"
+report_args=(--tests "$IN_BUILD/$(instance "${groups[0]}")/xfstests/tests.txt"
+	--rst "$IN_SRC/Documentation/xfstests-results.rst"
+	--date "$(date -u -d "@$start" '+%Y-%m-%d %H:%M UTC')"
 	--source "$(git -C "$dir" describe --always --tags 2>/dev/null || echo "$dir")"
-	--disks "$disks")
-for fs in $FSTYPES; do
-	report_args+=(--results "$fs=$IN_BUILD/vm/xfstests/results/$fs")
+	--disks "$disks" --vms "$vms, ${wall} s wall time")
+for group in "${groups[@]}"; do
+	name=$(instance "$group")
+	cp -r "$ROOT$IN_BUILD/$name/xfstests" "$BOUNCEFS_CACHE/xfstests/$name"
+	for fs in $group; do
+		report_args+=(--results "$fs=$IN_BUILD/$name/xfstests/results/$fs")
+	done
 done
 "$SRC_DIR/tools/scripts/in-root.sh" "$IN_TARGET/release/bouncefs-xfstests-report" "${report_args[@]}" ||
 	die xfstests "the report failed (results in $BOUNCEFS_CACHE/xfstests)."
-info "results: $BOUNCEFS_CACHE/xfstests/results/FSTYP/ (check.log, generic/NNN.{out.bad,full,notrun,dmesg}); table: Documentation/xfstests-results.rst"
-[ "$vm_status" = 0 ] || die xfstests "the VM ended with status $vm_status (log: $BOUNCEFS_CACHE/vm-xfstests.log); the table covers what finished."
+info "results: $BOUNCEFS_CACHE/xfstests/xfstests-*/results/FSTYP/ (check.log, generic/NNN.{out.bad,full,notrun,dmesg}); table: Documentation/xfstests-results.rst; ${wall} s"
+[ "$vm_status" = 0 ] || die xfstests "a VM ended with status $vm_status (logs: $BOUNCEFS_CACHE/vm-xfstests-*.log); the table covers what finished."

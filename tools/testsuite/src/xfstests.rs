@@ -319,6 +319,8 @@ pub struct RunInfo<'a> {
     pub source: &'a str,
     /// What TEST_DEV and SCRATCH_DEV were.
     pub disks: &'a str,
+    /// How the VMs ran the file systems, and the wall time.
+    pub vms: &'a str,
 }
 
 /// The report: totals, then one row per test, then the not-run reasons of the first file
@@ -332,12 +334,13 @@ pub fn render(all: &[FsResults], tests: &[String], info: &RunInfo) -> String {
     let _ = writeln!(
         out,
         "Run of {} on kernel {}, xfstests {}: {} tests selected; TEST_DEV and SCRATCH_DEV \
-         on {}.\n",
+         on {}; {}.\n",
         info.date,
         escape(&kernel),
         escape(info.source),
         tests.len(),
-        escape(info.disks)
+        escape(info.disks),
+        escape(info.vms)
     );
     let mut header = vec!["result"];
     header.extend(all.iter().map(|r| r.fstyp.as_str()));
@@ -544,6 +547,7 @@ Passed all 1 tests
                 date: "2026-11-24",
                 source: "v2026",
                 disks: "scsi_debug disks",
+                vms: "one VM per file system",
             },
         );
         assert!(
@@ -565,7 +569,10 @@ Passed all 1 tests
             text.contains("Not run on bouncefs, by reason, and what supporting it would take:"),
             "{text}"
         );
-        assert!(text.contains("on scsi\\_debug disks."), "{text}");
+        assert!(
+            text.contains("on scsi\\_debug disks; one VM per file system."),
+            "{text}"
+        );
         assert!(text.contains("FALLOC\\_FL\\_PUNCH\\_HOLE"), "{text}");
     }
 

@@ -2,7 +2,7 @@
 //! `bouncefs-xfstests-report`: the table of an xfstests run (tools/scripts/xfstests.sh).
 //!
 //! ```text
-//! bouncefs-xfstests-report --tests FILE --results FSTYP=DIR... [--rst FILE] [--date D] [--source S] [--disks TEXT]
+//! bouncefs-xfstests-report --tests FILE --results FSTYP=DIR... [--rst FILE] [--date D] [--source S] [--disks TEXT] [--vms TEXT]
 //! ```
 //!
 //! FILE lists the selected tests, one a line; each DIR is that file system's `RESULT_BASE`.
@@ -20,6 +20,7 @@ fn main() -> ExitCode {
     let mut date = String::from("unknown date");
     let mut source = String::from("unknown");
     let mut disks = String::from("unknown disks");
+    let mut vms = String::from("unknown VMs");
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         let Some(value) = args.next() else {
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
             "--date" => date = value,
             "--source" => source = value,
             "--disks" => disks = value,
+            "--vms" => vms = value,
             _ => {
                 eprintln!("bouncefs-xfstests-report: unknown option {arg}");
                 return ExitCode::from(2);
@@ -46,7 +48,7 @@ fn main() -> ExitCode {
         }
     }
     let (Some(tests_file), false) = (tests_file, results.is_empty()) else {
-        eprintln!("usage: bouncefs-xfstests-report --tests FILE --results FSTYP=DIR... [--rst FILE] [--date D] [--source S] [--disks TEXT]");
+        eprintln!("usage: bouncefs-xfstests-report --tests FILE --results FSTYP=DIR... [--rst FILE] [--date D] [--source S] [--disks TEXT] [--vms TEXT]");
         return ExitCode::from(2);
     };
     let tests: Vec<String> = match std::fs::read_to_string(&tests_file) {
@@ -67,6 +69,7 @@ fn main() -> ExitCode {
             date: &date,
             source: &source,
             disks: &disks,
+            vms: &vms,
         },
     );
     println!("{text}");
