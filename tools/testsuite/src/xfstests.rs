@@ -237,6 +237,44 @@ const SUPPORT: &[(&str, &str)] = &[
     ),
     ("freezing", "freeze_fs/unfreeze_fs in the super operations"),
     (
+        "requires dm ",
+        "nothing in bouncefs: the device-mapper target in the test kernel \
+         (CONFIG_BLK_DEV_DM and the target, tools/kconfig/20-test.config); the flakey \
+         tests then check what survives a crash, which bouncefs, without a journal, \
+         leaves to fsck",
+    ),
+    (
+        "LOGWRITES_DEV",
+        "nothing in bouncefs: a dm-log-writes device (CONFIG_DM_LOG_WRITES) named by \
+         LOGWRITES_DEV in the configuration",
+    ),
+    (
+        "delayed allocation",
+        "delayed allocation: buffered writes reserve space and allocate at writeback \
+         (iomap's delalloc punch helpers and a reservation counter)",
+    ),
+    (
+        "transparent hugepages",
+        "CONFIG_TRANSPARENT_HUGEPAGE in the test kernel, then large folios in \
+         bouncefs' page cache (mapping_set_large_folios)",
+    ),
+    (
+        "MADV_COLLAPSE",
+        "nothing in bouncefs: an fsx built against headers with MADV_COLLAPSE",
+    ),
+    (
+        "chattr",
+        "the inode flag behind the attribute (fileattr_get/fileattr_set)",
+    ),
+    (
+        "GB free",
+        "nothing in bouncefs: larger disks (XFSTESTS_DISK_MB)",
+    ),
+    (
+        "too small",
+        "nothing in bouncefs: larger disks (XFSTESTS_DISK_MB)",
+    ),
+    (
         "congruent",
         "nothing: the test needs a larger file allocation unit than its I/O size",
     ),
@@ -583,6 +621,10 @@ Passed all 1 tests
                 .contains("remap_file_range")
         );
         assert!(support_note("xfs_io fzero  failed (old kernel/wrong fs?)").contains("ZERO_RANGE"));
+        assert!(support_note("This test requires dm flakey support").contains("CONFIG_BLK_DEV_DM"));
+        assert!(
+            support_note("test requires delayed allocation buffered writes").contains("writeback")
+        );
         assert_eq!(support_note("something new"), "not analysed");
     }
 
