@@ -131,7 +131,7 @@ bench)
 	guest_cmd+="$IN_VM/guest/run.sh bench"
 	;;
 xfstests)
-	step "boot the test kernel and run xfstests" "10-40 s per test and file system under TCG with KASAN"
+	step "boot the test kernel and run xfstests" "seconds to minutes per test under TCG with KASAN: hours for the whole selection"
 	guest_cmd="$IN_VM/guest/xfstests.sh"
 	;;
 esac
