@@ -94,27 +94,39 @@ overlay() {
 	"$SRC_DIR/tools/scripts/overlay.sh"
 }
 
+# The configuration fragments: all of tools/kconfig/, or without the debugging options
+# (KERNEL_DEBUG=0: no KASAN, lockdep, KFENCE, slab and list debugging) for runs that
+# measure or take hours under TCG, such as a whole make xfstests. The cache keeps one
+# kernel: switching rebuilds it.
+fragments=("$SRC_DIR"/tools/kconfig/*.config)
+case ${KERNEL_DEBUG:-1} in
+1) ;;
+0) fragments=($(printf '%s\n' "${fragments[@]}" | grep -v '/10-debug\.config$')) ;;
+*) die kernel "KERNEL_DEBUG: '$KERNEL_DEBUG' is not 0 or 1." ;;
+esac
+in_fragments=("${fragments[@]/#"$SRC_DIR"/"$IN_SRC"}")
+
 config() {
 	local stamp want
-	want=$(cat "$SRC_DIR"/tools/kconfig/*.config | sha256sum | cut -d' ' -f1)
+	want=$(cat "${fragments[@]}" | sha256sum | cut -d' ' -f1)
 	stamp=$TREE/.bouncefs-config
 	if [ -f "$TREE/.config" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
 		info "kernel configuration up to date"
 		return
 	fi
-	step "configure the kernel (vng --kconfig + tools/kconfig/*.config, LLVM=1)" "1 min"
+	step "configure the kernel (vng --kconfig + ${fragments[*]#"$SRC_DIR/"}, LLVM=1)" "1 min"
 	rm -f "$stamp"
 	"$IN_ROOT" /bin/sh -ec "
 		cd $IN_TREE
 		export LLVM=1
 		vng --kconfig
-		scripts/kconfig/merge_config.sh -m .config $IN_SRC/tools/kconfig/*.config
+		scripts/kconfig/merge_config.sh -m .config ${in_fragments[*]}
 		make LLVM=1 olddefconfig
 	" >"$BOUNCEFS_CACHE/kernel-config.log" 2>&1 ||
 		die kernel "configuration failed (log: $BOUNCEFS_CACHE/kernel-config.log)."
 	grep -q '^CONFIG_RUST=y' "$TREE/.config" ||
 		die kernel "CONFIG_RUST=y did not survive olddefconfig: the toolchain in the root is not usable for Rust (see 'make -C $TREE LLVM=1 rustavailable' inside 'make shell-root'). Rebuild the root with 'make distclean toolchain'."
-	grep -q '^CONFIG_KASAN=y' "$TREE/.config" ||
+	[ "${KERNEL_DEBUG:-1}" = 0 ] || grep -q '^CONFIG_KASAN=y' "$TREE/.config" ||
 		die kernel "CONFIG_KASAN=y did not survive olddefconfig: KASAN with Rust needs a clang-built kernel (LLVM=1). Check tools/kconfig/10-debug.config and that clang >= 17 is in the root."
 	# Every other option of the fragments must hold too, or the test kernel is
 	# not the one the documentation promises.
@@ -123,7 +135,7 @@ config() {
 		case "$line" in
 		CONFIG_*=*) grep -qx -- "$line" "$TREE/.config" || missing+=("$line") ;;
 		esac
-	done < <(cat "$SRC_DIR"/tools/kconfig/*.config)
+	done < <(cat "${fragments[@]}")
 	[ ${#missing[@]} -eq 0 ] ||
 		die kernel "options of tools/kconfig/*.config that olddefconfig dropped (a dependency is missing): ${missing[*]}"
 	echo "$want" >"$stamp"

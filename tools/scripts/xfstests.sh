@@ -108,6 +108,13 @@ case ${XFSTESTS_PARALLEL:=$(($(nproc) >= $(wc -w <<<"$FSTYPES") * VM_CPUS))} in
 *) die xfstests "XFSTESTS_PARALLEL: '$XFSTESTS_PARALLEL' is not 0 or 1." ;;
 esac
 
+# The kernel's kind goes into the report: times with and without KASAN differ severalfold.
+if grep -q '^CONFIG_KASAN=y' "$TREE/.config"; then
+	vms+="; kernel with KASAN and lockdep"
+else
+	vms+="; kernel without debugging options (KERNEL_DEBUG=0)"
+fi
+
 # instance GROUP: the cache directory of the VM that runs GROUP (a list of file systems).
 instance() { echo "xfstests-${1// /-}"; }
 
