@@ -98,12 +98,12 @@ overlay() {
 # (KERNEL_DEBUG=0: no KASAN, lockdep, KFENCE, slab and list debugging) for runs that
 # measure or take hours under TCG, such as a whole make xfstests. The cache keeps one
 # kernel: switching rebuilds it.
-fragments=("$SRC_DIR"/tools/kconfig/*.config)
-case ${KERNEL_DEBUG:-1} in
-1) ;;
-0) fragments=($(printf '%s\n' "${fragments[@]}" | grep -v '/10-debug\.config$')) ;;
-*) die kernel "KERNEL_DEBUG: '$KERNEL_DEBUG' is not 0 or 1." ;;
-esac
+case ${KERNEL_DEBUG:-1} in 0 | 1) ;; *) die kernel "KERNEL_DEBUG: '$KERNEL_DEBUG' is not 0 or 1." ;; esac
+fragments=()
+for fragment in "$SRC_DIR"/tools/kconfig/*.config; do
+	[ "${KERNEL_DEBUG:-1}" = 0 ] && [ "${fragment##*/}" = 10-debug.config ] && continue
+	fragments+=("$fragment")
+done
 in_fragments=("${fragments[@]/#"$SRC_DIR"/"$IN_SRC"}")
 
 config() {
