@@ -105,8 +105,14 @@ fi
 # wild-memory-access in the first interrupts of early boot (handle_edge_irq during
 # identify_cpu) in 2 of 4 boots measured; with 4-level paging none in 15+ boots (see
 # Documentation/testing.rst, "Known issues").
+# virtme-ng passes loglevel=1: an oops or a kernel warning would not reach the console, and
+# a guest that dies takes its kernel log with it. xfstests runs for hours, so its console
+# (the VM's log) keeps every message down to warnings; VM_VERBOSE=1 keeps all of them.
+append=no5lvl
+[ "$mode" != xfstests ] || append+=" loglevel=5"
 vng_cmd=(vng --disable-kvm --cpus "$VM_CPUS" --memory "$VM_MEMORY" --rwdir "$IN_VM"
-	${extra_rw[@]+"${extra_rw[@]}"} --append no5lvl "--qemu-opts=$qemu_opts")
+	${extra_rw[@]+"${extra_rw[@]}"} --append "$append" "--qemu-opts=$qemu_opts")
+[ "${VM_VERBOSE:-0}" = 0 ] || vng_cmd+=(--verbose)
 
 case "$mode" in
 shell)
