@@ -1033,9 +1033,10 @@ impl IndirectBlock {
     }
 
     /// Decodes and checks the indirect block of inode `owner`, which must hold `count`
-    /// extents (`extent_count - 9`): checksum, magic, owner, count, reserved and unused
-    /// bytes zero, each extent valid and the extents sorted. That they continue the inline
-    /// ones is checked with [`check_extents`] and the last inline extent.
+    /// extents (`extent_count - 9`): [`check_indirect`], then the extents. That they
+    /// continue the inline ones is checked with [`check_extents`] and the last inline
+    /// extent. The value is 4 KiB: the kernel, with its 16 KiB stacks, uses
+    /// [`check_indirect`] and [`indirect_extents`] instead.
     pub fn decode(
         block: &[u8],
         owner: u32,
@@ -1043,51 +1044,109 @@ impl IndirectBlock {
         sb: &Superblock,
         crc: Crc32c,
     ) -> Result<Self, FormatError> {
-        check_crc(block, BLOCK_CRC, crc)?;
-        let count = usize::try_from(count).map_err(|_| FormatError::BadExtentCount)?;
-        if count == 0 || count > INDIRECT_EXTENTS {
-            return Err(FormatError::BadExtentCount);
-        }
-        let stored = usize::try_from(le32(block, 4)?).map_err(|_| FormatError::BadIndirect)?;
-        if le32(block, 0)? != INDIRECT_MAGIC
-            || le32(block, 8)? != owner
-            || le32(block, 12)? != 0
-            || !is_zero(block, 4080, BLOCK_CRC)?
-        {
-            return Err(FormatError::BadIndirect);
-        }
-        if stored != count {
-            return Err(FormatError::BadExtentCount);
-        }
+        check_indirect(block, owner, count, None, sb, crc)?;
         let mut ind = Self::new(owner);
-        let mut at = INDIRECT_EXTENTS_AT;
-        for i in 0..INDIRECT_EXTENTS {
-            let e = Extent::decode(block, at)?;
-            if i < count {
-                ind.push(e)?;
-            } else if e != Extent::default() {
-                return Err(FormatError::BadIndirect);
-            }
-            at = at.checked_add(EXTENT_SIZE).ok_or(FormatError::Short)?;
+        for e in indirect_extents(block, count) {
+            ind.push(e)?;
         }
-        check_extents(ind.extents(), None, sb)?;
         Ok(ind)
     }
 
     /// Encodes the whole block (all 4096 bytes of `block`), with its checksum.
     pub fn encode(&self, block: &mut [u8], crc: Crc32c) {
-        zero(block, 0, BLOCK_SIZE);
-        put(block, 0, &INDIRECT_MAGIC.to_le_bytes());
-        let count = u32::try_from(self.count).unwrap_or(0);
-        put(block, 4, &count.to_le_bytes());
-        put(block, 8, &self.owner.to_le_bytes());
-        let mut at = INDIRECT_EXTENTS_AT;
-        for e in self.extents() {
-            e.encode(block, at);
-            at = at.saturating_add(EXTENT_SIZE);
-        }
-        seal_crc(block, BLOCK_CRC, crc);
+        // At most INDIRECT_EXTENTS by construction: encoding cannot fail.
+        let _ = encode_indirect(block, self.owner, self.extents().iter().copied(), crc);
     }
+}
+
+/// Checks the indirect block of inode `owner`, which must hold `count` extents
+/// (`extent_count - 9`): checksum, magic, owner, count, reserved and unused bytes zero,
+/// each extent valid, and the extents sorted and not overlapping, continuing after
+/// `previous` (the inode's last inline extent, if given). Holds no extent list: the kernel
+/// reads indirect blocks deep in path lookup.
+pub fn check_indirect(
+    block: &[u8],
+    owner: u32,
+    count: u32,
+    previous: Option<&Extent>,
+    sb: &Superblock,
+    crc: Crc32c,
+) -> Result<(), FormatError> {
+    check_crc(block, BLOCK_CRC, crc)?;
+    let count = usize::try_from(count).map_err(|_| FormatError::BadExtentCount)?;
+    if count == 0 || count > INDIRECT_EXTENTS {
+        return Err(FormatError::BadExtentCount);
+    }
+    let stored = usize::try_from(le32(block, 4)?).map_err(|_| FormatError::BadIndirect)?;
+    if le32(block, 0)? != INDIRECT_MAGIC
+        || le32(block, 8)? != owner
+        || le32(block, 12)? != 0
+        || !is_zero(block, 4080, BLOCK_CRC)?
+    {
+        return Err(FormatError::BadIndirect);
+    }
+    if stored != count {
+        return Err(FormatError::BadExtentCount);
+    }
+    // The layout first, then the extents, as one list: the errors come in the order of
+    // the fields, whatever the extents hold.
+    let mut at = INDIRECT_EXTENTS_AT;
+    for i in 0..INDIRECT_EXTENTS {
+        let e = Extent::decode(block, at)?;
+        if i >= count && e != Extent::default() {
+            return Err(FormatError::BadIndirect);
+        }
+        at = at.checked_add(EXTENT_SIZE).ok_or(FormatError::Short)?;
+    }
+    let mut end = previous.map(Extent::file_end);
+    for e in indirect_extents(block, count as u32) {
+        e.check(sb)?;
+        if end.is_some_and(|end| u64::from(e.file_block) < end) {
+            return Err(FormatError::BadExtentOrder);
+        }
+        end = Some(e.file_end());
+    }
+    Ok(())
+}
+
+/// The first `count` extents of an indirect block, decoded one at a time (stops early
+/// where the block is too short: check it with [`check_indirect`] first).
+pub fn indirect_extents(block: &[u8], count: u32) -> impl Iterator<Item = Extent> + '_ {
+    (0..count as usize).map_while(move |i| {
+        Extent::decode(
+            block,
+            INDIRECT_EXTENTS_AT.checked_add(i.checked_mul(EXTENT_SIZE)?)?,
+        )
+        .ok()
+    })
+}
+
+/// Encodes the indirect block of inode `owner` holding `extents` (all 4096 bytes of
+/// `block`), with its checksum; `Err(BadExtentCount)` for more than [`INDIRECT_EXTENTS`],
+/// with `block` left zeroed.
+pub fn encode_indirect(
+    block: &mut [u8],
+    owner: u32,
+    extents: impl IntoIterator<Item = Extent>,
+    crc: Crc32c,
+) -> Result<(), FormatError> {
+    zero(block, 0, BLOCK_SIZE);
+    let mut count = 0usize;
+    let mut at = INDIRECT_EXTENTS_AT;
+    for e in extents {
+        if count == INDIRECT_EXTENTS {
+            zero(block, 0, BLOCK_SIZE);
+            return Err(FormatError::BadExtentCount);
+        }
+        e.encode(block, at);
+        at = at.saturating_add(EXTENT_SIZE);
+        count += 1;
+    }
+    put(block, 0, &INDIRECT_MAGIC.to_le_bytes());
+    put(block, 4, &(count as u32).to_le_bytes());
+    put(block, 8, &owner.to_le_bytes());
+    seal_crc(block, BLOCK_CRC, crc);
+    Ok(())
 }
 
 /// Checks a directory block's tail: checksum, magic, that it belongs to directory

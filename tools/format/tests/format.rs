@@ -752,3 +752,38 @@ fn errors_describe() {
         "extents unsorted or overlapping"
     );
 }
+
+/// The kernel's stack-free path (check_indirect, indirect_extents, encode_indirect) reads
+/// and writes the same blocks as IndirectBlock.
+#[test]
+fn indirect_in_place_matches_indirect_block() {
+    let sb = sb();
+    for n in [10, 100, 263] {
+        let (i, ind) = indirect_inode(&sb, n);
+        let mut a = block();
+        ind.encode(&mut a, crc32c);
+        let mut b = block();
+        encode_indirect(&mut b, 5, ind.extents().iter().copied(), crc32c).unwrap();
+        assert_eq!(a, b);
+        check_indirect(&b, 5, n - 9, i.inline_extents().last(), &sb, crc32c).unwrap();
+        let got: Vec<Extent> = indirect_extents(&b, n - 9).collect();
+        assert_eq!(got, ind.extents());
+        // The first indirect extent must start after the last inline one.
+        let overlap = Extent::new(u32::MAX / 2, 1, sb.data_start);
+        assert_eq!(
+            check_indirect(&b, 5, n - 9, Some(&overlap), &sb, crc32c),
+            Err(FormatError::BadExtentOrder)
+        );
+        assert_eq!(
+            check_indirect(&b, 6, n - 9, None, &sb, crc32c),
+            Err(FormatError::BadIndirect)
+        );
+    }
+    let mut c = block();
+    let too_many = (0..=INDIRECT_EXTENTS as u32).map(|k| Extent::new(k * 3, 2, sb.data_start));
+    assert_eq!(
+        encode_indirect(&mut c, 5, too_many, crc32c),
+        Err(FormatError::BadExtentCount)
+    );
+    assert!(c.iter().all(|&x| x == 0));
+}
