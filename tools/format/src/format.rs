@@ -835,7 +835,7 @@ impl Inode {
 
     /// Decodes and checks inode `ino` from its 256 bytes; `None` for a free inode (which
     /// must be all zero). The indirect block, if any, is checked by
-    /// [`IndirectBlock::decode`] and [`check_extents`].
+    /// [`IndirectBlock::decode`] and [`check_extents`], or by [`check_indirect`].
     pub fn decode(
         raw: &[u8],
         ino: u32,
