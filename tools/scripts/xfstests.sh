@@ -100,6 +100,7 @@ case ${XFSTESTS_PARALLEL:=$(($(nproc) >= $(wc -w <<<"$FSTYPES") * VM_CPUS))} in
 1)
 	read -r -a groups <<<"$FSTYPES"
 	vms="one VM of $VM_CPUS vCPUs per file system, side by side"
+	[ ${#groups[@]} -gt 1 ] || vms="one VM of $VM_CPUS vCPUs"
 	;;
 0)
 	groups=("$FSTYPES")

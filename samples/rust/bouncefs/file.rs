@@ -266,9 +266,23 @@ impl regular::Operations for File {
         iocb.file_modified()?;
         let written = if iocb.is_direct() {
             check_alignment(inode, iocb.pos(), count, from.as_raw())?;
-            let extending = iocb.pos().saturating_add(count as i64) > inode.size();
+            let end = iocb.pos().saturating_add(count as i64);
+            let extending = end > inode.size();
+            // iomap zeroes the rest of a block a write covers in part when the block is
+            // unwritten, and blocks stay unwritten until their write completes: a
+            // sub-block write racing another write of the same block would zero that
+            // write's data (xfstests' generic/240). As on XFS and ext4, such writes wait
+            // for all direct I/O in flight and run alone, under the lock (a NOWAIT caller
+            // retries from a context that may wait).
+            let sub_block = (iocb.pos() as u64 | end as u64) % BS != 0;
+            if sub_block {
+                if iocb.is_nowait() {
+                    return Err(EAGAIN);
+                }
+                inode.dio_wait();
+            }
             // The size changes at completion: wait for it under the lock when it grows.
-            let flags = dio_flags(inode)?.with_if(extending, DioFlags::FORCE_WAIT);
+            let flags = dio_flags(inode)?.with_if(extending || sub_block, DioFlags::FORCE_WAIT);
             match dio::rw::<Mapping, DioWrite, _>(iocb, from, flags)? {
                 Outcome::Done(n, done_iocb) => {
                     iocb = done_iocb;
