@@ -110,7 +110,12 @@ fi
 # (the VM's log) keeps every message down to warnings; VM_VERBOSE=1 keeps all of them.
 append=no5lvl
 [ "$mode" != xfstests ] || append+=" loglevel=5"
-vng_cmd=(vng --disable-kvm --cpus "$VM_CPUS" --memory "$VM_MEMORY" --rwdir "$IN_VM"
+# --force-9p: virtme-ng would share the root with virtiofs, whose daemon writes file data
+# straight into guest memory, behind TCG's back: TCG keeps translated code by physical page
+# and only notices writes that pass through QEMU. Once the guest reuses a page that held
+# code (echo 3 >drop_caches in xfstests' generic/391, or reclaim), programs run stale
+# translations and segfault. 9p's reads go through QEMU, which drops those translations.
+vng_cmd=(vng --disable-kvm --force-9p --cpus "$VM_CPUS" --memory "$VM_MEMORY" --rwdir "$IN_VM"
 	${extra_rw[@]+"${extra_rw[@]}"} --append "$append" "--qemu-opts=$qemu_opts")
 [ "${VM_VERBOSE:-0}" = 0 ] || vng_cmd+=(--verbose)
 
