@@ -4,7 +4,7 @@
 #
 # Kernel 7.2 with Rust and KASAN needs a clang-built kernel (LLVM=1, clang >= 17);
 # the root carries clang/lld/llvm 19, rustc/rust-src 1.85, bindgen 0.71, QEMU 10,
-# virtiofsd, udev, virtme-ng and every program the guest runs, because the guest
+# udev, virtme-ng and every program the guest runs, because the guest
 # boots on this root. The host needs only debootstrap and root.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_root toolchain
@@ -15,7 +15,7 @@ need_root toolchain
 BUILD_PACKAGES="clang lld llvm rustc rust-src rustfmt rust-clippy cargo bindgen
 	libclang-dev libc6-dev make flex bison bc libelf-dev libssl-dev cpio kmod
 	perl python3 python3-venv xz-utils zstd ca-certificates git rsync file"
-GUEST_PACKAGES="qemu-system-x86 virtiofsd udev util-linux e2fsprogs xfsprogs
+GUEST_PACKAGES="qemu-system-x86 udev util-linux e2fsprogs xfsprogs
 	fio procps iproute2 psmisc kmod busybox nvme-cli sg3-utils strace
 	diffutils findutils gawk linux-perf"
 # Host side of make bench: the plot of fio's results.
@@ -85,7 +85,7 @@ step_done
 
 mkdir -p "$ROOT$IN_BUILD"
 "$SRC_DIR/tools/scripts/in-root.sh" /bin/sh -c '
-	dpkg-query -W -f "\${Package} \${Version}\n" clang lld rustc bindgen qemu-system-x86 virtiofsd fio xfsprogs gnuplot-nox linux-perf
+	dpkg-query -W -f "\${Package} \${Version}\n" clang lld rustc bindgen qemu-system-x86 fio xfsprogs gnuplot-nox linux-perf
 	echo "virtme-ng $(/opt/virtme-ng/bin/vng --version 2>&1 | tail -n1)"
 ' | tee "$ROOT$IN_BUILD/toolchain-versions.txt" | sed 's/^/    /' >&2
 echo "$recipe" >"$stamp"
