@@ -53,8 +53,9 @@ for var in BOUNCEFS_DEV_SCSI_PI BOUNCEFS_DEV_NVME_PI BOUNCEFS_DEV_PLAIN; do
 	touch $mnt/new $mnt/buffered
 	sync
 	# The files' clean pages leave the page cache (POSIX_FADV_DONTNEED), so the buffered
-	# read below reaches the disk. Not drop_caches: in this guest it corrupts the page
-	# cache of the virtiofs root (Documentation/testing.rst, "Known issues").
+	# read below reaches the disk; only these files' pages, not every page as drop_caches
+	# would (which also crashed the guest's programs when its root was on virtiofs:
+	# Documentation/testing.rst, "Known issues").
 	for f in keep victim; do
 		xfs_io -c "fadvise -d 0 $(stat -c %s $mnt/$f)" $mnt/$f || fail "$name: fadvise DONTNEED on $f"
 	done
