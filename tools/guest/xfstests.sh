@@ -12,7 +12,7 @@
 set -u
 out=/build/vm/xfstests
 # shellcheck source=/dev/null
-. "$out/env" # XFSTESTS_DIR FSTYPES XFSTESTS_TEST_TIMEOUT XFSTESTS_BUDGET XFSTESTS_CHUNK XFSTESTS_DISKS XFSTESTS_DISK_MB
+. "$out/env" # XFSTESTS_DIR FSTYPES XFSTESTS_TEST_TIMEOUT XFSTESTS_SOAK_DURATION XFSTESTS_BUDGET XFSTESTS_CHUNK XFSTESTS_DISKS XFSTESTS_DISK_MB
 export PATH=/build/target/release:$PATH
 
 fail() {
@@ -123,6 +123,9 @@ export SCRATCH_DEV=$scratch_dev
 export SCRATCH_MNT=/tmp/xfst/$fs/scratch
 export RESULT_BASE=$out/results/$fs
 export MKFS_OPTIONS="$mkfs_options"
+# The soak tests (generic/521: fsx for a million operations) run for this long instead,
+# so that they end with a verdict within the time limit under TCG.
+export SOAK_DURATION=$XFSTESTS_SOAK_DURATION
 EOF
 	case $fs in
 	bouncefs) mkfs.bouncefs $mkfs_options -q "$test_dev" ;;

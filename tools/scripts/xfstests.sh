@@ -8,6 +8,8 @@
 #                  _require_odirect, _require_aiodio or _require_dio, found at run time)
 #   FSTYPES        the file systems, in order (default "bouncefs xfs")
 #   XFSTESTS_TEST_TIMEOUT  seconds one test may run before it is killed (default 600)
+#   XFSTESTS_SOAK_DURATION how long xfstests' soak tests run (SOAK_DURATION; default half
+#                          of XFSTESTS_TEST_TIMEOUT, in seconds)
 #   XFSTESTS_BUDGET        seconds after which no further chunk of tests starts (default:
 #                          no limit); tests not reached are listed as such in the report
 #   XFSTESTS_DISKS         scsi_debug (default): dif=1 dix=1 disks in guest RAM, which
@@ -154,6 +156,7 @@ for group in "${groups[@]}"; do
 XFSTESTS_DIR=$in_dir
 FSTYPES="$group"
 XFSTESTS_TEST_TIMEOUT=${XFSTESTS_TEST_TIMEOUT:-600}
+XFSTESTS_SOAK_DURATION=${XFSTESTS_SOAK_DURATION:-$((${XFSTESTS_TEST_TIMEOUT:-600} / 2))}
 XFSTESTS_BUDGET=${XFSTESTS_BUDGET:-999999}
 XFSTESTS_CHUNK=${XFSTESTS_CHUNK:-10}
 XFSTESTS_DISKS=$XFSTESTS_DISKS
