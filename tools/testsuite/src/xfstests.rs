@@ -241,6 +241,11 @@ const SUPPORT: &[(&str, &str)] = &[
     ),
     ("freezing", "freeze_fs/unfreeze_fs in the super operations"),
     (
+        "attr namespace",
+        "extended attributes: xattr handlers (s_xattr) and room for them in the format \
+         (an attribute block per inode, checked by fsck)",
+    ),
+    (
         "requires dm ",
         "nothing in bouncefs: the device-mapper target in the test kernel \
          (CONFIG_BLK_DEV_DM and the target, tools/kconfig/20-test.config); the flakey \
@@ -623,6 +628,10 @@ Passed all 1 tests
         assert!(support_note("This test requires dm flakey support").contains("CONFIG_BLK_DEV_DM"));
         assert!(
             support_note("test requires delayed allocation buffered writes").contains("writeback")
+        );
+        assert!(
+            support_note("attr namespace user not supported by this filesystem type: bouncefs")
+                .contains("xattr")
         );
         assert_eq!(support_note("something new"), "not analysed");
     }
