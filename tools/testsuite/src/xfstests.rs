@@ -275,6 +275,11 @@ const SUPPORT: &[(&str, &str)] = &[
         "chattr",
         "the inode flag behind the attribute (fileattr_get/fileattr_set)",
     ),
+    (
+        "userspace hibernation",
+        "nothing in bouncefs: a test kernel without CONFIG_HIBERNATION_SNAPSHOT_DEV (the \
+         test writes to an active swap device, which /dev/snapshot's presence rules out)",
+    ),
     ("GB free", LARGER_DISKS),
     ("too small", LARGER_DISKS),
     ("Not enough space", LARGER_DISKS),
