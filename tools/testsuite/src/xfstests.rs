@@ -634,10 +634,10 @@ Passed all 1 tests
         assert!(
             support_note("test requires delayed allocation buffered writes").contains("writeback")
         );
-        assert!(
-            support_note("attr namespace user not supported by this filesystem type: bouncefs")
-                .contains("xattr")
-        );
+        assert!(support_note(
+            "attr namespace user not supported by this filesystem type: bouncefs"
+        )
+        .contains("xattr"));
         assert_eq!(support_note("something new"), "not analysed");
     }
 
