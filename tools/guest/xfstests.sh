@@ -203,8 +203,23 @@ watchdog() {
 	done
 }
 
-# run.txt: the selection (tests.txt), less what a resumed run already has results for.
+# run.txt: the selection (tests.txt), less what a resumed run already has results for on
+# every file system.
 mapfile -t tests <"$out/run.txt"
+
+# without_results FS TEST...: the TESTs with no verdict yet in FS's check.log, so that a
+# resumed run does not repeat on one file system what only the other still lacks.
+without_results() {
+	local checklog=$out/results/$1/check.log
+	shift
+	[ -f "$checklog" ] || {
+		printf '%s\n' "$@"
+		return
+	}
+	printf '%s\n' "$@" |
+		grep -vxF -f <(sed -n 's/^\(Ran\|Not run\|Failures\)://p' "$checklog" | tr ' ' '\n'; echo /) || true
+}
+
 start=$(date +%s)
 chunk=${XFSTESTS_CHUNK:-10}
 for ((i = 0; i < ${#tests[@]}; i += chunk)); do
@@ -213,8 +228,9 @@ for ((i = 0; i < ${#tests[@]}; i += chunk)); do
 		echo "${tests[i]}" >"$out/stopped-at"
 		break
 	fi
-	part=("${tests[@]:i:chunk}")
 	for fs in $FSTYPES; do
+		mapfile -t part < <(without_results "$fs" "${tests[@]:i:chunk}")
+		[ "${#part[@]}" -gt 0 ] || continue
 		log "$fs: ${part[*]}"
 		mkdir -p "$out/results/$fs/generic"
 		watchdog "$out/results/$fs" &
