@@ -24,10 +24,14 @@
 #   XFSTESTS_PARALLEL      1: one VM per file system, side by side; 0: one VM runs them
 #                          in turn; default 1 when the host has a core for every vCPU
 #   VM_CPUS                vCPUs of each VM (default 2)
+#   XFSTESTS_KEEP          1 (default): add the verdicts to the record of earlier runs,
+#                          Documentation/xfstests-results.tsv, so the report covers the
+#                          whole selection, each test with the latest run that gave it a
+#                          verdict; 0: start a new record with this run alone
 #
 # Results: $BOUNCEFS_CACHE/xfstests/xfstests-GROUP/ (xfstests' own results per file
 # system, progress, dmesg), the table printed at the end and written to
-# Documentation/xfstests-results.rst.
+# Documentation/xfstests-results.rst, the record to Documentation/xfstests-results.tsv.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_root xfstests
 
@@ -82,15 +86,24 @@ select_tests() {
 	grep -lE '_require_(odirect|aiodio|dio)\b' "$dir"/tests/generic/[0-9]* |
 		sed -n 's|.*/tests/\(generic/[0-9]*\)$|\1|p' | sort
 }
+selection=$(select_tests)
+[ -n "$selection" ] || die xfstests "no test in $dir/tests/generic calls _require_odirect, _require_aiodio or _require_dio."
 if [ -n "${TESTS:-}" ]; then
 	tests=$(printf '%s\n' $TESTS)
 	for t in $tests; do
 		[ -f "$dir/tests/$t" ] || die xfstests "TESTS: no test $t in $dir/tests."
 	done
 else
-	tests=$(select_tests)
-	[ -n "$tests" ] || die xfstests "no test in $dir/tests/generic calls _require_odirect, _require_aiodio or _require_dio."
+	tests=$selection
 fi
+
+# The record of earlier runs (XFSTESTS_KEEP=1): under TCG no session runs the whole
+# selection on both file systems, so the report adds this run's verdicts to the earlier
+# ones and covers the selection (and any other test named in TESTS).
+case ${XFSTESTS_KEEP:=1} in 0 | 1) ;; *) die xfstests "XFSTESTS_KEEP: '$XFSTESTS_KEEP' is not 0 or 1." ;; esac
+record=Documentation/xfstests-results.tsv
+[ "$XFSTESTS_KEEP" = 1 ] || rm -f "$SRC_DIR/$record"
+covered=$(printf '%s\n' $selection $tests | sort -u)
 
 # One VM per file system, side by side (XFSTESTS_PARALLEL=1), or one VM that runs them in
 # turn, chunk by chunk (0). Under TCG every vCPU is a host thread and the tests keep more
@@ -169,6 +182,8 @@ info "$ntests tests on $FSTYPES, $disks, $vms, from $dir ($(git -C "$dir" descri
 # The whole run may take hours under TCG; the budget, not the VM's timeout, should end it.
 export XFSTESTS_IN_ROOT=$in_dir
 export VM_TIMEOUT=${VM_TIMEOUT:-$((${XFSTESTS_BUDGET:-86400} + 2 * ${XFSTESTS_TEST_TIMEOUT:-600} + 600))}
+# The bouncefs the VM runs, for the record; -dirty when the working tree has changes.
+commit=$(git -C "$SRC_DIR" describe --always --dirty 2>/dev/null || echo unknown)
 start=$(date +%s)
 pids=()
 pid_groups=()
@@ -201,10 +216,14 @@ wall=$(($(date +%s) - start))
 # wipes: $BOUNCEFS_CACHE/xfstests/xfstests-GROUP/.
 rm -rf "$BOUNCEFS_CACHE/xfstests"
 mkdir -p "$BOUNCEFS_CACHE/xfstests"
-report_args=(--tests "$IN_BUILD/$(instance "${groups[0]}")/xfstests/tests.txt"
+printf '%s\n' $covered >"$BOUNCEFS_CACHE/xfstests/covered.txt"
+cp "$BOUNCEFS_CACHE/xfstests/covered.txt" "$ROOT$IN_BUILD/xfstests-covered.txt"
+report_args=(--tests "$IN_BUILD/xfstests-covered.txt"
+	--record "$IN_SRC/$record"
 	--rst "$IN_SRC/Documentation/xfstests-results.rst"
 	--date "$(date -u -d "@$start" '+%Y-%m-%d %H:%M UTC')"
 	--source "$(git -C "$dir" describe --always --tags 2>/dev/null || echo "$dir")"
+	--commit "$commit"
 	--disks "$disks" --vms "$vms, ${wall} s wall time")
 for group in "${groups[@]}"; do
 	name=$(instance "$group")

@@ -2,7 +2,9 @@
 //! The xfstests report: reads what `./check` left in each file system's `RESULT_BASE`
 //! (`check.log`, `check.time`, `generic/NNN.{notrun,out.bad,dmesg,full}`) and the runner's
 //! notes (`generic/NNN.timeout`, `runtime`), and renders one reST table with the file
-//! systems side by side. See Documentation/xfstests.rst.
+//! systems side by side. A [`Record`] keeps every verdict with the run that gave it, so runs
+//! that each cover part of the selection (a session under TCG cannot run all of it) add up
+//! to one report. See Documentation/xfstests.rst.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -100,6 +102,8 @@ pub struct FsResults {
     /// Wall time of all `./check` runs, in seconds.
     pub runtime: u64,
     pub kernel: Option<String>,
+    /// The run (an index into the runs rendered) each verdict comes from; none: the only run.
+    pub run: BTreeMap<String, usize>,
 }
 
 fn read(path: &Path) -> Option<String> {
@@ -165,6 +169,7 @@ pub fn load(fstyp: &str, dir: &Path, tests: &[String]) -> FsResults {
         status,
         runtime,
         kernel: log.kernel,
+        run: BTreeMap::new(),
     }
 }
 
@@ -358,37 +363,282 @@ fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// What the report says about the run, besides the results.
-pub struct RunInfo<'a> {
-    /// When the run started.
-    pub date: &'a str,
+/// What the report says about a run, besides the results.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunInfo {
+    /// When the run started; it names the run in the [`Record`].
+    pub date: String,
+    /// The kernel's release, from `check.log`.
+    pub kernel: String,
     /// The xfstests version (`git describe`) or checkout path.
-    pub source: &'a str,
+    pub source: String,
+    /// The bouncefs version (`git describe` of this repository).
+    pub commit: String,
     /// What TEST_DEV and SCRATCH_DEV were.
-    pub disks: &'a str,
+    pub disks: String,
     /// How the VMs ran the file systems, and the wall time.
-    pub vms: &'a str,
+    pub vms: String,
+    /// Wall time of the `./check` runs per file system, in seconds.
+    pub runtime: BTreeMap<String, u64>,
 }
 
-/// The report: totals, then one row per test, then the not-run reasons of the first file
-/// system with their tests.
-pub fn render(all: &[FsResults], tests: &[String], info: &RunInfo) -> String {
+impl RunInfo {
+    fn sentence(&self) -> String {
+        format!(
+            "kernel {}, xfstests {}, bouncefs {}; TEST_DEV and SCRATCH_DEV on {}; {}",
+            escape(&self.kernel),
+            escape(&self.source),
+            escape(&self.commit),
+            escape(&self.disks),
+            escape(&self.vms)
+        )
+    }
+}
+
+/// A verdict as the record keeps it: a kind and its detail (seconds or reason).
+fn to_fields(s: &Status) -> Option<(&'static str, String)> {
+    Some(match s {
+        Status::Pass(t) => ("pass", t.map_or_else(|| "-".into(), |t| t.to_string())),
+        Status::Fail(r) => ("fail", r.clone()),
+        Status::NotRun(r) => ("notrun", r.clone()),
+        Status::Killed(l) => ("killed", l.to_string()),
+        Status::NotReached => return None,
+    })
+}
+
+fn from_fields(kind: &str, detail: &str) -> Option<Status> {
+    Some(match kind {
+        "pass" => Status::Pass(detail.parse().ok()),
+        "fail" => Status::Fail(detail.into()),
+        "notrun" => Status::NotRun(detail.into()),
+        "killed" => Status::Killed(detail.parse().ok()?),
+        _ => return None,
+    })
+}
+
+/// A field of the record: tabs and line breaks of free text become spaces.
+fn field(s: &str) -> String {
+    s.replace(['\t', '\n', '\r'], " ")
+}
+
+/// Every verdict of the runs so far, each with the run that gave it: the latest run with a
+/// verdict for a test on a file system wins. Kept as a tab-separated file
+/// (`Documentation/xfstests-results.tsv`) beside the report it renders:
+///
+/// ```text
+/// run      DATE  KERNEL  XFSTESTS  BOUNCEFS  DISKS  VMS
+/// runtime  DATE  FSTYP   SECONDS
+/// result   DATE  FSTYP   TEST      pass|fail|notrun|killed  SECONDS|REASON|LIMIT
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Record {
+    /// The runs, oldest first.
+    pub runs: Vec<RunInfo>,
+    /// (file system, test) to the verdict and the date of its run.
+    pub results: BTreeMap<(String, String), (Status, String)>,
+}
+
+impl Record {
+    /// Reads a record; an error names the line that is not one.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut record = Record::default();
+        for (n, line) in text.lines().enumerate() {
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let f: Vec<&str> = line.split('\t').collect();
+            let bad = || format!("line {}: not a record line: {line}", n + 1);
+            match f.as_slice() {
+                ["run", date, kernel, source, commit, disks, vms] => {
+                    record.runs.push(RunInfo {
+                        date: date.to_string(),
+                        kernel: kernel.to_string(),
+                        source: source.to_string(),
+                        commit: commit.to_string(),
+                        disks: disks.to_string(),
+                        vms: vms.to_string(),
+                        runtime: BTreeMap::new(),
+                    });
+                }
+                ["runtime", date, fstyp, seconds] => {
+                    let run = record
+                        .runs
+                        .iter_mut()
+                        .find(|r| r.date == *date)
+                        .ok_or_else(bad)?;
+                    run.runtime
+                        .insert(fstyp.to_string(), seconds.parse().map_err(|_| bad())?);
+                }
+                ["result", date, fstyp, test, kind, detail] => {
+                    if !record.runs.iter().any(|r| r.date == *date) {
+                        return Err(bad());
+                    }
+                    let status = from_fields(kind, detail).ok_or_else(bad)?;
+                    record.results.insert(
+                        (fstyp.to_string(), test.to_string()),
+                        (status, date.to_string()),
+                    );
+                }
+                _ => return Err(bad()),
+            }
+        }
+        Ok(record)
+    }
+
+    /// The record as text, for [`Record::parse`].
+    pub fn to_text(&self) -> String {
+        let mut out = String::from(
+            "# Written by bouncefs-xfstests-report (make xfstests): every verdict of\n\
+             # xfstests-results.rst with the run that gave it (Documentation/xfstests.rst).\n",
+        );
+        for r in &self.runs {
+            let _ = writeln!(
+                out,
+                "run\t{}\t{}\t{}\t{}\t{}\t{}",
+                field(&r.date),
+                field(&r.kernel),
+                field(&r.source),
+                field(&r.commit),
+                field(&r.disks),
+                field(&r.vms)
+            );
+            for (fs, secs) in &r.runtime {
+                let _ = writeln!(out, "runtime\t{}\t{}\t{secs}", field(&r.date), field(fs));
+            }
+        }
+        for ((fs, test), (status, date)) in &self.results {
+            if let Some((kind, detail)) = to_fields(status) {
+                let _ = writeln!(
+                    out,
+                    "result\t{}\t{}\t{}\t{kind}\t{}",
+                    field(date),
+                    field(fs),
+                    field(test),
+                    field(&detail)
+                );
+            }
+        }
+        out
+    }
+
+    /// Adds a run: its verdicts replace earlier ones for the same file system and test
+    /// (tests it did not reach keep theirs); runs left without a verdict are dropped.
+    pub fn add(&mut self, run: RunInfo, results: &[FsResults]) {
+        self.runs.retain(|r| r.date != run.date);
+        for r in results {
+            for (test, status) in &r.status {
+                if *status != Status::NotReached {
+                    self.results.insert(
+                        (r.fstyp.clone(), test.clone()),
+                        (status.clone(), run.date.clone()),
+                    );
+                }
+            }
+        }
+        self.runs.push(run);
+        let results = &self.results;
+        self.runs
+            .retain(|r| results.values().any(|(_, date)| *date == r.date));
+    }
+
+    /// The file systems of the record: bouncefs first, then the others in the order seen.
+    pub fn fstypes(&self) -> Vec<String> {
+        let mut all: Vec<String> = Vec::new();
+        for r in &self.runs {
+            for fs in r.runtime.keys() {
+                if !all.contains(fs) {
+                    all.push(fs.clone());
+                }
+            }
+        }
+        for (fs, _) in self.results.keys() {
+            if !all.contains(fs) {
+                all.push(fs.clone());
+            }
+        }
+        all.sort_by_key(|fs| fs != "bouncefs");
+        all
+    }
+
+    /// Each file system's results for `tests`, the run of every verdict an index into
+    /// [`Record::runs`]; the runtime sums the runs' `./check` times on that file system.
+    pub fn results(&self, tests: &[String]) -> Vec<FsResults> {
+        self.fstypes()
+            .into_iter()
+            .map(|fs| {
+                let mut r = FsResults {
+                    fstyp: fs.clone(),
+                    ..Default::default()
+                };
+                for test in tests {
+                    let key = (fs.clone(), test.clone());
+                    let Some((status, date)) = self.results.get(&key) else {
+                        r.status.insert(test.clone(), Status::NotReached);
+                        continue;
+                    };
+                    r.status.insert(test.clone(), status.clone());
+                    if let Some(i) = self.runs.iter().position(|run| run.date == *date) {
+                        r.run.insert(test.clone(), i);
+                    }
+                }
+                r.runtime = self
+                    .runs
+                    .iter()
+                    .filter_map(|run| run.runtime.get(&fs))
+                    .sum();
+                r.kernel = self.runs.last().map(|run| run.kernel.clone());
+                r
+            })
+            .collect()
+    }
+}
+
+/// The name of the `i`th run in the report: A, B, ...
+fn run_letter(i: usize) -> String {
+    char::from_u32(u32::from(b'A') + (i % 26) as u32).map_or_else(|| "?".into(), String::from)
+}
+
+/// The report: the runs, the totals, then one row per test (with the run of each verdict
+/// when there are several runs), then the not-run reasons of the first file system with
+/// their tests.
+pub fn render(all: &[FsResults], tests: &[String], runs: &[RunInfo]) -> String {
     let mut out = String::new();
-    let kernel = all
-        .iter()
-        .find_map(|r| r.kernel.clone())
-        .unwrap_or_else(|| "unknown".into());
-    let _ = writeln!(
-        out,
-        "Run of {} on kernel {}, xfstests {}: {} tests selected; TEST_DEV and SCRATCH_DEV \
-         on {}; {}.\n",
-        info.date,
-        escape(&kernel),
-        escape(info.source),
-        tests.len(),
-        escape(info.disks),
-        escape(info.vms)
-    );
+    match runs {
+        [run] => {
+            let _ = writeln!(
+                out,
+                "Run of {}: {} tests selected; {}.\n",
+                escape(&run.date),
+                tests.len(),
+                run.sentence()
+            );
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "{} tests selected. Results of {} runs, each test's verdict on each file system \
+                 from the latest run that gave one (column run: per file system, in column order):\n",
+                tests.len(),
+                runs.len()
+            );
+            for (i, run) in runs.iter().enumerate() {
+                let times: Vec<String> = run
+                    .runtime
+                    .iter()
+                    .map(|(fs, s)| format!("{fs} {s} s"))
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "- {}: run of {}: {}; ``./check`` time {}.",
+                    run_letter(i),
+                    escape(&run.date),
+                    run.sentence(),
+                    times.join(", ")
+                );
+            }
+            out.push('\n');
+        }
+    }
     let mut header = vec!["result"];
     header.extend(all.iter().map(|r| r.fstyp.as_str()));
     let names = ["passed", "failed", "not run", "time limit", "not reached"];
@@ -404,17 +654,23 @@ pub fn render(all: &[FsResults], tests: &[String], info: &RunInfo) -> String {
     rows.push(rt);
     out += &table(&header, &rows);
 
+    let several = runs.len() > 1;
     let mut header = vec!["test"];
     header.extend(all.iter().map(|r| r.fstyp.as_str()));
+    if several {
+        header.push("run");
+    }
     header.push("reason");
     let rows: Vec<Vec<String>> = tests
         .iter()
         .map(|t| {
             let mut row = vec![t.clone()];
             let mut reasons: Vec<String> = Vec::new();
+            let mut letters: Vec<String> = Vec::new();
             for r in all {
                 let s = r.status.get(t).cloned().unwrap_or(Status::NotReached);
                 row.push(s.cell());
+                letters.push(r.run.get(t).map_or_else(|| "-".into(), |&i| run_letter(i)));
                 if let Some(why) = s.reason() {
                     let why = escape(&why);
                     // The same reason on every file system is said once.
@@ -422,6 +678,11 @@ pub fn render(all: &[FsResults], tests: &[String], info: &RunInfo) -> String {
                         reasons.push(format!("{}: {why}", r.fstyp));
                     }
                 }
+            }
+            if several {
+                // One letter when every verdict comes from the same run.
+                letters.dedup();
+                row.push(letters.join("/"));
             }
             row.push(reasons.join("; "));
             row
@@ -590,15 +851,20 @@ Passed all 1 tests
         let text = render(
             &[a, b],
             &tests,
-            &RunInfo {
-                date: "2026-11-24",
-                source: "v2026",
-                disks: "scsi_debug disks",
-                vms: "one VM per file system",
-            },
+            &[RunInfo {
+                date: "2026-11-24".into(),
+                kernel: "7.2.13".into(),
+                source: "v2026".into(),
+                commit: "abc1234".into(),
+                disks: "scsi_debug disks".into(),
+                vms: "one VM per file system".into(),
+                runtime: BTreeMap::new(),
+            }],
         );
         assert!(
-            text.contains("kernel 7.2.13, xfstests v2026: 2 tests selected"),
+            text.contains(
+                "Run of 2026-11-24: 2 tests selected; kernel 7.2.13, xfstests v2026, bouncefs abc1234;"
+            ),
             "{text}"
         );
         assert!(text.contains("passed       1         0"), "{text}");
@@ -621,6 +887,138 @@ Passed all 1 tests
             "{text}"
         );
         assert!(text.contains("FALLOC\\_FL\\_PUNCH\\_HOLE"), "{text}");
+    }
+
+    fn run(date: &str, runtime: &[(&str, u64)]) -> RunInfo {
+        RunInfo {
+            date: date.into(),
+            kernel: "7.2.13".into(),
+            source: "v2026.01.05".into(),
+            commit: format!("commit of {date}"),
+            disks: "scsi_debug disks".into(),
+            vms: "one VM".into(),
+            runtime: runtime.iter().map(|(f, s)| (f.to_string(), *s)).collect(),
+        }
+    }
+
+    fn results(fstyp: &str, status: &[(&str, Status)]) -> FsResults {
+        FsResults {
+            fstyp: fstyp.into(),
+            status: status
+                .iter()
+                .map(|(t, s)| (t.to_string(), s.clone()))
+                .collect(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn record_keeps_the_latest_verdict_and_its_run() {
+        let mut record = Record::default();
+        record.add(
+            run("A-date", &[("bouncefs", 100), ("xfs", 200)]),
+            &[
+                results(
+                    "bouncefs",
+                    &[
+                        ("generic/001", Status::Pass(Some(5))),
+                        ("generic/002", Status::Killed(400)),
+                        ("generic/003", Status::NotReached),
+                    ],
+                ),
+                results(
+                    "xfs",
+                    &[
+                        ("generic/001", Status::Pass(Some(6))),
+                        ("generic/002", Status::NotRun("no\tway\nat all".into())),
+                        ("generic/003", Status::NotReached),
+                    ],
+                ),
+            ],
+        );
+        // A later run of part of the selection, on bouncefs only.
+        record.add(
+            run("B-date", &[("bouncefs", 30)]),
+            &[results(
+                "bouncefs",
+                &[
+                    ("generic/001", Status::NotReached),
+                    ("generic/002", Status::Pass(Some(20))),
+                    ("generic/003", Status::Fail("output differs".into())),
+                ],
+            )],
+        );
+        let text = record.to_text();
+        let parsed = Record::parse(&text).unwrap();
+        assert_eq!(parsed, {
+            let mut r = record.clone();
+            // Free text is kept on one line of the record.
+            r.results.insert(
+                ("xfs".into(), "generic/002".into()),
+                (Status::NotRun("no way at all".into()), "A-date".into()),
+            );
+            r
+        });
+        let tests: Vec<String> = ["generic/001", "generic/002", "generic/003"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let all = parsed.results(&tests);
+        assert_eq!(all[0].fstyp, "bouncefs");
+        assert_eq!(all[0].status["generic/001"], Status::Pass(Some(5)));
+        assert_eq!(all[0].run["generic/001"], 0);
+        assert_eq!(all[0].status["generic/002"], Status::Pass(Some(20)));
+        assert_eq!(all[0].run["generic/002"], 1);
+        assert_eq!(all[0].runtime, 130);
+        assert_eq!(all[1].status["generic/003"], Status::NotReached);
+        assert_eq!(all[1].runtime, 200);
+        let report = render(&all, &tests, &parsed.runs);
+        assert!(
+            report.contains("3 tests selected. Results of 2 runs"),
+            "{report}"
+        );
+        assert!(
+            report.contains("- B: run of B-date: kernel 7.2.13"),
+            "{report}"
+        );
+        assert!(
+            report.contains("generic/001  pass (5 s)   pass (6 s)   A\n"),
+            "{report}"
+        );
+        assert!(
+            report.contains("generic/002  pass (20 s)  not run      B/A  xfs: no way at all"),
+            "{report}"
+        );
+        assert!(
+            report.contains("generic/003  **FAIL**     not reached  B/-  bouncefs: output differs"),
+            "{report}"
+        );
+        // A run whose every verdict was replaced leaves the record.
+        record.add(
+            run("C-date", &[("bouncefs", 1), ("xfs", 1)]),
+            &[
+                results("bouncefs", &[("generic/001", Status::Pass(None))]),
+                results(
+                    "xfs",
+                    &[
+                        ("generic/001", Status::Pass(None)),
+                        ("generic/002", Status::Pass(None)),
+                    ],
+                ),
+            ],
+        );
+        let dates: Vec<&str> = record.runs.iter().map(|r| r.date.as_str()).collect();
+        assert_eq!(dates, ["B-date", "C-date"]);
+    }
+
+    #[test]
+    fn record_rejects_what_it_did_not_write() {
+        assert!(Record::parse("result\tnever\txfs\tgeneric/001\tpass\t1\n").is_err());
+        assert!(Record::parse("run\ta\tb\n").is_err());
+        let run = "run\tD\tk\ts\tc\td\tv\n";
+        assert!(Record::parse(&format!("{run}result\tD\txfs\tgeneric/001\tmaybe\t1\n")).is_err());
+        assert!(Record::parse(&format!("{run}runtime\tD\txfs\tlong\n")).is_err());
+        assert!(Record::parse(&format!("{run}# a comment\n\nruntime\tD\txfs\t5\n")).is_ok());
     }
 
     #[test]

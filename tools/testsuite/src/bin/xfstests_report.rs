@@ -2,14 +2,17 @@
 //! `bouncefs-xfstests-report`: the table of an xfstests run (tools/scripts/xfstests.sh).
 //!
 //! ```text
-//! bouncefs-xfstests-report --tests FILE --results FSTYP=DIR... [--rst FILE] [--date D] [--source S] [--disks TEXT] [--vms TEXT]
+//! bouncefs-xfstests-report --tests FILE --results FSTYP=DIR... [--record FILE] [--rst FILE]
+//!     [--date D] [--source S] [--commit C] [--disks TEXT] [--vms TEXT]
 //! ```
 //!
 //! FILE lists the selected tests, one a line; each DIR is that file system's `RESULT_BASE`.
-//! Prints the report and writes it into the reST file. Exits 1 when the first file system
-//! (bouncefs) has a failure, 2 on bad usage.
+//! With `--record`, the run's verdicts are added to that record of earlier runs (written
+//! back), and the report covers them all: tests this run did not reach keep the verdict of
+//! the latest run that gave one. Prints the report and writes it into the reST file. Exits 1
+//! when the first file system (bouncefs) has a failure, 2 on bad usage or a bad record.
 
-use bouncefs_testsuite::xfstests::{self, RunInfo, Status};
+use bouncefs_testsuite::xfstests::{self, Record, RunInfo, Status};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -17,6 +20,8 @@ fn main() -> ExitCode {
     let mut tests_file = None;
     let mut results = Vec::new();
     let mut rst: Option<PathBuf> = None;
+    let mut record_path: Option<PathBuf> = None;
+    let mut commit = String::from("unknown");
     let mut date = String::from("unknown date");
     let mut source = String::from("unknown");
     let mut disks = String::from("unknown disks");
@@ -37,6 +42,8 @@ fn main() -> ExitCode {
                 }
             },
             "--rst" => rst = Some(PathBuf::from(value)),
+            "--record" => record_path = Some(PathBuf::from(value)),
+            "--commit" => commit = value,
             "--date" => date = value,
             "--source" => source = value,
             "--disks" => disks = value,
@@ -48,7 +55,7 @@ fn main() -> ExitCode {
         }
     }
     let (Some(tests_file), false) = (tests_file, results.is_empty()) else {
-        eprintln!("usage: bouncefs-xfstests-report --tests FILE --results FSTYP=DIR... [--rst FILE] [--date D] [--source S] [--disks TEXT] [--vms TEXT]");
+        eprintln!("usage: bouncefs-xfstests-report --tests FILE --results FSTYP=DIR... [--record FILE] [--rst FILE] [--date D] [--source S] [--commit C] [--disks TEXT] [--vms TEXT]");
         return ExitCode::from(2);
     };
     let tests: Vec<String> = match std::fs::read_to_string(&tests_file) {
@@ -58,20 +65,51 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let all: Vec<_> = results
+    let this_run: Vec<_> = results
         .iter()
         .map(|(fs, dir)| xfstests::load(fs, Path::new(dir), &tests))
         .collect();
-    let text = xfstests::render(
-        &all,
-        &tests,
-        &RunInfo {
-            date: &date,
-            source: &source,
-            disks: &disks,
-            vms: &vms,
-        },
-    );
+    let info = RunInfo {
+        kernel: this_run
+            .iter()
+            .find_map(|r| r.kernel.clone())
+            .unwrap_or_else(|| "unknown".into()),
+        runtime: this_run
+            .iter()
+            .map(|r| (r.fstyp.clone(), r.runtime))
+            .collect(),
+        date,
+        source,
+        commit,
+        disks,
+        vms,
+    };
+    let (all, runs) = match &record_path {
+        None => (this_run, vec![info]),
+        Some(path) => {
+            let mut record = match std::fs::read_to_string(path) {
+                Ok(text) => match Record::parse(&text) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        eprintln!("bouncefs-xfstests-report: {}: {e}", path.display());
+                        return ExitCode::from(2);
+                    }
+                },
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Record::default(),
+                Err(e) => {
+                    eprintln!("bouncefs-xfstests-report: {}: {e}", path.display());
+                    return ExitCode::from(2);
+                }
+            };
+            record.add(info, &this_run);
+            if let Err(e) = std::fs::write(path, record.to_text()) {
+                eprintln!("bouncefs-xfstests-report: {}: {e}", path.display());
+                return ExitCode::from(2);
+            }
+            (record.results(&tests), record.runs)
+        }
+    };
+    let text = xfstests::render(&all, &tests, &runs);
     println!("{text}");
     for r in &all {
         let [p, f, n, k, u] = xfstests::counts(r);
@@ -90,9 +128,11 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     }
-    let failed = all[0].status.values().any(|s| matches!(s, Status::Fail(_)));
-    if failed {
-        eprintln!("bouncefs-xfstests-report: {} has failures", all[0].fstyp);
+    let Some(first) = all.first() else {
+        return ExitCode::SUCCESS;
+    };
+    if first.status.values().any(|s| matches!(s, Status::Fail(_))) {
+        eprintln!("bouncefs-xfstests-report: {} has failures", first.fstyp);
         return ExitCode::from(1);
     }
     ExitCode::SUCCESS
