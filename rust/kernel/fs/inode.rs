@@ -276,6 +276,23 @@ impl<T: FileSystem> Inode<T> {
         unsafe { bindings::truncate_setsize(self.as_raw(), size) };
     }
 
+    /// Drops the page cache of the byte range `start..=end` (`truncate_pagecache_range()`),
+    /// waiting for writeback of its pages and unmapping them from every process; parts of
+    /// folios that straddle either end are zeroed in memory. The caller holds the inode lock
+    /// and the mapping's invalidate lock, and wrote dirty pages of the range back first.
+    pub fn truncate_pagecache_range(&self, start: i64, end: i64) {
+        // SAFETY: By the type invariant the inode is valid.
+        unsafe { bindings::truncate_pagecache_range(self.as_raw(), start, end) };
+    }
+
+    /// Drops the page cache from byte `from` to the end (`truncate_pagecache()`), as a
+    /// truncation to `from` would, without changing the size; the caller holds the inode
+    /// lock and the mapping's invalidate lock, and wrote dirty pages back first.
+    pub fn truncate_pagecache(&self, from: i64) {
+        // SAFETY: By the type invariant the inode is valid.
+        unsafe { bindings::truncate_pagecache(self.as_raw(), from) };
+    }
+
     /// Returns whether the page cache of the inode asks for stable pages during writeback
     /// (`mapping_stable_writes()`), which is how the VFS propagates a device's need.
     pub fn mapping_stable_writes(&self) -> bool {

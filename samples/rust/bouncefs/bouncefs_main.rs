@@ -101,6 +101,8 @@ pub(crate) struct Counters {
     /// Preallocated extents marked written whole because splitting them would have
     /// overflowed a full extent list.
     pub(crate) whole_extent_conversions: Atomic<u64>,
+    /// Blocks freed by punching holes (`FALLOC_FL_PUNCH_HOLE`).
+    pub(crate) punched_blocks: Atomic<u64>,
 }
 
 impl Counters {
@@ -116,6 +118,7 @@ impl Counters {
             completions_in_task: Atomic::new(0),
             direct_write_fallbacks: Atomic::new(0),
             whole_extent_conversions: Atomic::new(0),
+            punched_blocks: Atomic::new(0),
         }
     }
 
@@ -126,7 +129,7 @@ impl Counters {
 
 impl core::fmt::Debug for Counters {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let rows: [(&str, &Atomic<u64>); 10] = [
+        let rows: [(&str, &Atomic<u64>); 11] = [
             ("bounced_read_bytes", &self.bounced_read_bytes),
             ("bounced_write_bytes", &self.bounced_write_bytes),
             ("zero_copy_read_bytes", &self.zero_copy_read_bytes),
@@ -137,6 +140,7 @@ impl core::fmt::Debug for Counters {
             ("completions_in_task", &self.completions_in_task),
             ("direct_write_fallbacks", &self.direct_write_fallbacks),
             ("whole_extent_conversions", &self.whole_extent_conversions),
+            ("punched_blocks", &self.punched_blocks),
         ];
         for (name, value) in rows {
             writeln!(f, "{} {}", name, value.load(Relaxed))?;

@@ -403,6 +403,125 @@ pub(crate) fn free_from(mount: &crate::Mount, state: &mut InodeState, from: u64)
     }
 }
 
+/// Makes `extents` the inode's extent list, with the indirect block it needs or without
+/// the one it no longer needs. `ENOSPC`, with nothing changed, past the bound of the list
+/// or when the indirect block cannot be allocated.
+fn set_extents(inode: &Inode<BounceFs>, state: &mut InodeState, extents: KVec<Extent>) -> Result {
+    if extents.len() > format::MAX_EXTENTS {
+        return Err(ENOSPC);
+    }
+    let mount = mount(inode.super_block())?;
+    if extents.len() > format::INLINE_EXTENTS && state.indirect == 0 {
+        let goal = extents.first().map_or(0, |e| e.disk_block);
+        state.indirect = mount.alloc.allocate(goal, 1)?.0;
+    } else if extents.len() <= format::INLINE_EXTENTS && state.indirect != 0 {
+        mount.alloc.free(state.indirect, 1);
+        state.indirect = 0;
+    }
+    state.extents = extents;
+    inode.set_sectors(state.owned_blocks() * 8);
+    Ok(())
+}
+
+/// How [`remove`] treats the file blocks after the range.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Removal {
+    /// They stay where they are: the range becomes a hole (`FALLOC_FL_PUNCH_HOLE`).
+    Punch,
+    /// They move down by the length of the range (`FALLOC_FL_COLLAPSE_RANGE`).
+    Collapse,
+}
+
+/// Frees file blocks `first..last`, splitting the extents that cross either end; returns
+/// how many blocks were freed. `ENOSPC`, with nothing changed, when a split would take the
+/// extent list past its bound. The caller dropped the page cache of the range (of
+/// everything after it too, for a collapse) and waited for the direct I/O in flight.
+pub(crate) fn remove(
+    inode: &Inode<BounceFs>,
+    state: &mut InodeState,
+    first: u64,
+    last: u64,
+    how: Removal,
+) -> Result<u64> {
+    let shift = if how == Removal::Collapse { last - first } else { 0 };
+    let mut kept = KVec::with_capacity(state.extents.len() + 1, GFP_KERNEL)?;
+    let mut freed = KVec::new();
+    for e in state.extents.iter().copied() {
+        let (start, end) = (u64::from(e.file_block), e.end());
+        if end <= first {
+            push_merged(&mut kept, e)?;
+            continue;
+        }
+        if start >= last {
+            let file_block = (start - shift) as u32;
+            push_merged(&mut kept, Extent { file_block, ..e })?;
+            continue;
+        }
+        let (lo, hi) = (start.max(first), end.min(last));
+        if start < lo {
+            let len = (lo - start) as u32;
+            push_merged(&mut kept, Extent { len, ..e })?;
+        }
+        freed.push((e.disk_block + (lo - start), hi - lo), GFP_KERNEL)?;
+        if hi < end {
+            let tail = Extent {
+                file_block: (hi - shift) as u32,
+                len: (end - hi) as u32,
+                disk_block: e.disk_block + (hi - start),
+                ..e
+            };
+            push_merged(&mut kept, tail)?;
+        }
+    }
+    if freed.is_empty() && shift == 0 {
+        return Ok(0);
+    }
+    set_extents(inode, state, kept)?;
+    let mount = mount(inode.super_block())?;
+    let mut total = 0;
+    for (disk_block, count) in freed {
+        mount.alloc.free(disk_block, count);
+        total += count;
+    }
+    Ok(total)
+}
+
+/// Moves the file blocks from `first` on up by `count` blocks, splitting the extent that
+/// crosses `first`: the gap reads as a hole (`FALLOC_FL_INSERT_RANGE`). `EFBIG` when a
+/// block would move past the largest file block, `ENOSPC` when the split does not fit;
+/// nothing changed in either case.
+pub(crate) fn insert_gap(
+    inode: &Inode<BounceFs>,
+    state: &mut InodeState,
+    first: u64,
+    count: u64,
+) -> Result {
+    if state.extents.last().is_some_and(|e| e.end() + count > u64::from(u32::MAX)) {
+        return Err(EFBIG);
+    }
+    let mut moved = KVec::with_capacity(state.extents.len() + 1, GFP_KERNEL)?;
+    for e in state.extents.iter().copied() {
+        let (start, end) = (u64::from(e.file_block), e.end());
+        if end <= first {
+            moved.push(e, GFP_KERNEL)?;
+            continue;
+        }
+        if start < first {
+            let len = (first - start) as u32;
+            moved.push(Extent { len, ..e }, GFP_KERNEL)?;
+        }
+        let from = start.max(first);
+        let part = Extent {
+            file_block: (from + count) as u32,
+            len: (end - from) as u32,
+            disk_block: e.disk_block + (from - start),
+            ..e
+        };
+        moved.push(part, GFP_KERNEL)?;
+    }
+    set_extents(inode, state, moved)
+}
+
 /// What newly allocated blocks hold until data is written to them.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum NewBlocks {
@@ -507,16 +626,7 @@ pub(crate) fn mark_written(
             1,
         );
     }
-    let mount = mount(inode.super_block())?;
-    if rebuilt.len() > format::INLINE_EXTENTS && state.indirect == 0 {
-        let goal = rebuilt.first().map_or(0, |e| e.disk_block);
-        state.indirect = mount.alloc.allocate(goal, 1)?.0;
-    } else if rebuilt.len() <= format::INLINE_EXTENTS && state.indirect != 0 {
-        mount.alloc.free(state.indirect, 1);
-        state.indirect = 0;
-    }
-    state.extents = rebuilt;
-    inode.set_sectors(state.owned_blocks() * 8);
+    set_extents(inode, state, rebuilt)?;
     inode.mark_dirty();
     Ok(())
 }
