@@ -340,7 +340,12 @@ impl regular::Operations for File {
         let end = offset.checked_add(len).ok_or(EFBIG)?;
         if !matches!(
             mode,
-            0 | KEEP_SIZE | PUNCH_HOLE | ZERO_RANGE | ZERO_RANGE_KEEP_SIZE | COLLAPSE_RANGE | INSERT_RANGE
+            0 | KEEP_SIZE
+                | PUNCH_HOLE
+                | ZERO_RANGE
+                | ZERO_RANGE_KEEP_SIZE
+                | COLLAPSE_RANGE
+                | INSERT_RANGE
         ) {
             return Err(EOPNOTSUPP);
         }
@@ -454,7 +459,9 @@ fn shift_range(inode: &Inode<BounceFs>, offset: i64, len: i64, insert: bool) -> 
         if offset >= size {
             return Err(EINVAL);
         }
-        size.checked_add(len).filter(|&s| s <= disk::MAX_FILE_SIZE).ok_or(EFBIG)?
+        size.checked_add(len)
+            .filter(|&s| s <= disk::MAX_FILE_SIZE)
+            .ok_or(EFBIG)?
     } else {
         if offset + len >= size {
             return Err(EINVAL);

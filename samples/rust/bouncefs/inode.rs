@@ -443,7 +443,11 @@ pub(crate) fn remove(
     last: u64,
     how: Removal,
 ) -> Result<u64> {
-    let shift = if how == Removal::Collapse { last - first } else { 0 };
+    let shift = if how == Removal::Collapse {
+        last - first
+    } else {
+        0
+    };
     let mut kept = KVec::with_capacity(state.extents.len() + 1, GFP_KERNEL)?;
     let mut freed = KVec::new();
     for e in state.extents.iter().copied() {
@@ -496,7 +500,11 @@ pub(crate) fn insert_gap(
     first: u64,
     count: u64,
 ) -> Result {
-    if state.extents.last().is_some_and(|e| e.end() + count > u64::from(u32::MAX)) {
+    if state
+        .extents
+        .last()
+        .is_some_and(|e| e.end() + count > u64::from(u32::MAX))
+    {
         return Err(EFBIG);
     }
     let mut moved = KVec::with_capacity(state.extents.len() + 1, GFP_KERNEL)?;
