@@ -227,6 +227,12 @@ const SUPPORT: &[(&str, &str)] = &[
         "swap_activate (iomap_swapfile_activate over the mapping function)",
     ),
     (
+        "write atomic not supported by this block device",
+        "RWF_ATOMIC on a device without atomic writes (scsi_debug without atomic_wr): \
+         out-of-place writes whose blocks are swapped in at completion, as XFS does with \
+         its copy-on-write extents, which bouncefs' format does not have",
+    ),
+    (
         "atomic",
         "RWF_ATOMIC: statx atomic write limits and aligned, unsplit block allocation",
     ),
@@ -1026,6 +1032,10 @@ Passed all 1 tests
             "attr namespace user not supported by this filesystem type: bouncefs"
         )
         .contains("xattr"));
+        assert!(
+            support_note("write atomic not supported by this block device")
+                .contains("copy-on-write")
+        );
         assert_eq!(support_note("something new"), "not analysed");
     }
 
