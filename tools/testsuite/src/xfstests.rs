@@ -233,6 +233,12 @@ const SUPPORT: &[(&str, &str)] = &[
          its copy-on-write extents, which bouncefs' format does not have",
     ),
     (
+        "multi-block atomic writes not supported",
+        "RWF_ATOMIC over several blocks on a device without atomic writes: out-of-place \
+         writes swapped in at completion, as XFS does with its copy-on-write extents, which \
+         bouncefs' format does not have",
+    ),
+    (
         "atomic",
         "RWF_ATOMIC: statx atomic write limits and aligned, unsplit block allocation",
     ),
