@@ -1,6 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Sourced by the in-guest tests.
 set -eu
+# The runner sends SIGTERM to a test that runs out of time. Exiting runs the test's EXIT
+# trap, which unmounts and unloads what the test used, so the tests after it start clean.
+trap 'exit 143' TERM INT
 
 fail() {
 	echo "FAIL: $*" >&2

@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 pub const KUNIT_DEBUGFS: &str = "/sys/kernel/debug/kunit";
 /// Seconds a script may run unless it says otherwise with a `# timeout: N` line.
 pub const DEFAULT_TIMEOUT: u64 = 600;
+/// How long a timed-out script gets, after SIGTERM, to run its clean-up (unmount, unload
+/// its module) before SIGKILL: a test that times out must not fail the ones after it.
+pub const TERM_GRACE: Duration = Duration::from_secs(30);
 
 /// The outcome of one test.
 #[derive(Debug)]
@@ -221,6 +224,22 @@ fn tail(path: &Path, lines: usize) -> Vec<String> {
 
 /// Runs one script with its output in `log_dir/NAME.log`, then checks the kernel log.
 pub fn run_script(script: &Script, log_dir: &Path, kmsg: &mut dyn KernelLog) -> Outcome {
+    run_script_with_grace(script, log_dir, kmsg, TERM_GRACE)
+}
+
+/// Sends `signal` to the process group `pgid`: a test's helpers must not outlive it.
+fn signal_group(signal: &str, pgid: u32) {
+    let _ = Command::new("kill")
+        .args([signal, "--", &format!("-{pgid}")])
+        .status();
+}
+
+fn run_script_with_grace(
+    script: &Script,
+    log_dir: &Path,
+    kmsg: &mut dyn KernelLog,
+    grace: Duration,
+) -> Outcome {
     let start = Instant::now();
     let log_path = log_dir.join(format!("{}.log", script.name));
     // Records logged before the test are not the test's.
@@ -248,10 +267,12 @@ pub fn run_script(script: &Script, log_dir: &Path, kmsg: &mut dyn KernelLog) -> 
                 return Ok(Some(status));
             }
             if Instant::now() >= deadline {
-                // The whole process group: a test's helpers must not outlive it.
-                let _ = Command::new("kill")
-                    .args(["-KILL", "--", &format!("-{}", child.id())])
-                    .status();
+                signal_group("-TERM", child.id());
+                let killed_at = Instant::now() + grace;
+                while child.try_wait()?.is_none() && Instant::now() < killed_at {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                signal_group("-KILL", child.id());
                 let _ = child.wait();
                 return Ok(None);
             }
@@ -348,6 +369,17 @@ mod tests {
     /// Runs `body` as the test script `20-case.sh` with a time limit of `timeout` seconds,
     /// while the kernel "logs" `splat`.
     fn run(body: &str, timeout: u64, splat: Option<&'static str>) -> Outcome {
+        run_in(body, timeout, splat, |_| ()).0
+    }
+
+    /// `run`, with a grace of 2 s after SIGTERM, and `inspect` called on the test's
+    /// directory before it is removed.
+    fn run_in<T>(
+        body: &str,
+        timeout: u64,
+        splat: Option<&'static str>,
+        inspect: impl FnOnce(&Path) -> T,
+    ) -> (Outcome, T) {
         // Tests run in parallel: each gets its own directory.
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
@@ -367,13 +399,14 @@ mod tests {
             splat,
             marks: vec![],
         };
-        let outcome = run_script(&script, &dir, &mut log);
+        let outcome = run_script_with_grace(&script, &dir, &mut log, Duration::from_secs(2));
         assert_eq!(
             log.marks,
             vec!["start case".to_string(), "end case".to_string()]
         );
+        let inspected = inspect(&dir);
         std::fs::remove_dir_all(&dir).unwrap();
-        outcome
+        (outcome, inspected)
     }
 
     #[test]
@@ -407,5 +440,24 @@ mod tests {
         let outcome = run("sleep 1000", 1, None);
         assert_eq!(outcome.failure.as_deref(), Some("timed out after 1s"));
         assert!(outcome.elapsed < Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_timed_out_script_runs_its_clean_up() {
+        // What tools/guest/lib.sh does: SIGTERM exits, and exiting runs the EXIT trap.
+        let body = "trap 'exit 143' TERM\ntrap 'echo unmounted >cleaned' EXIT\nsleep 1000";
+        let (outcome, cleaned) = run_in(body, 1, None, |dir| {
+            std::fs::read_to_string(dir.join("cleaned")).ok()
+        });
+        assert_eq!(outcome.failure.as_deref(), Some("timed out after 1s"));
+        assert_eq!(cleaned.as_deref(), Some("unmounted\n"));
+    }
+
+    #[test]
+    fn a_script_ignoring_sigterm_is_killed_after_the_grace() {
+        let (outcome, ()) = run_in("trap '' TERM\nwhile :; do sleep 1; done", 1, None, |_| ());
+        assert_eq!(outcome.failure.as_deref(), Some("timed out after 1s"));
+        assert!(outcome.elapsed >= Duration::from_secs(3));
+        assert!(outcome.elapsed < Duration::from_secs(15));
     }
 }
