@@ -13,9 +13,10 @@ command -v mkfs.bouncefs >/dev/null || fail "mkfs.bouncefs is not in PATH: run '
 command -v xfs_io >/dev/null || fail "xfs_io is missing (xfsprogs)"
 
 # Real directory trees, copied once from the root (9p, slow under TCG) into the guest's
-# tmpfs: /usr/share/doc/[a-g]* (about 1100 files, 14 MB) on the first disk, [a-d]* (about
-# 230 files) on the others. The whole of /usr/share/doc (2600 files, 69 MB, growing with
-# every package in the build root) took the test past 15 minutes under KASAN.
+# /tmp (an overlay on tmpfs): /usr/share/doc/[a-g]* (about 1100 files, 14 MB) on the first
+# disk, [a-d]* (about 230 files) on the others. The whole of /usr/share/doc (2600 files,
+# 69 MB, growing with every package in the build root) took the test past 15 minutes under
+# KASAN.
 tree_sum() {
 	(cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum)
 }

@@ -227,10 +227,13 @@ pub fn run_script(script: &Script, log_dir: &Path, kmsg: &mut dyn KernelLog) -> 
     run_script_with_grace(script, log_dir, kmsg, TERM_GRACE)
 }
 
-/// Sends `signal` to the process group `pgid`: a test's helpers must not outlive it.
+/// Sends `signal` to the process group `pgid`: a test's helpers must not outlive it. The
+/// group may be gone already (a script that cleaned up within the grace), so `kill`'s
+/// complaint about that is not shown.
 fn signal_group(signal: &str, pgid: u32) {
     let _ = Command::new("kill")
         .args([signal, "--", &format!("-{pgid}")])
+        .stderr(Stdio::null())
         .status();
 }
 
