@@ -134,10 +134,15 @@ config() {
 	while IFS= read -r line; do
 		case "$line" in
 		CONFIG_*=*) grep -qx -- "$line" "$TREE/.config" || missing+=("$line") ;;
+		"# CONFIG_"*" is not set")
+			# Switched off (30-trim.config): neither built in nor a module.
+			option=${line#"# "}
+			option=${option%" is not set"}
+			! grep -qE "^$option=[ym]\$" "$TREE/.config" || missing+=("$option=n") ;;
 		esac
 	done < <(cat "${fragments[@]}")
 	[ ${#missing[@]} -eq 0 ] ||
-		die kernel "options of tools/kconfig/*.config that olddefconfig dropped (a dependency is missing): ${missing[*]}"
+		die kernel "options of tools/kconfig/*.config that olddefconfig did not keep (a dependency is missing, or another option selects one that should be off): ${missing[*]}"
 	echo "$want" >"$stamp"
 	step_done
 }

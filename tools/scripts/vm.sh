@@ -101,6 +101,12 @@ if [ "$mode" = xfstests ]; then
 	[ "${XFSTESTS_DISKS:-scsi_debug}" = nvme ] || VM_MEMORY=$((2048 + n * ${XFSTESTS_DISK_MB:-1024} * 66 / 64))M
 	extra_rw=(--rwdir "$XFSTESTS_IN_ROOT")
 fi
+# VMs that share make check's suite claim its tests in one directory all of them write
+# (check.sh empties it before they start).
+if [ "$mode" = check ] && [ -n "${VM_NAME:-}" ]; then
+	mkdir -p "$ROOT$IN_BUILD/claims"
+	extra_rw+=(--rwdir "$IN_BUILD/claims")
+fi
 
 # no5lvl: under TCG the guest CPU offers 5-level paging, and with it KASAN reports a
 # wild-memory-access in the first interrupts of early boot (handle_edge_irq during
@@ -109,8 +115,14 @@ fi
 # virtme-ng passes loglevel=1: an oops or a kernel warning would not reach the console, and
 # a guest that dies takes its kernel log with it. xfstests runs for hours, so its console
 # (the VM's log) keeps every message down to warnings; VM_VERBOSE=1 keeps all of them.
-append=no5lvl
+# log_buf_len: the runner reads the kernel log while each test runs and fails a test whose
+# records were overwritten before it read them; 64 MiB holds the boot's KUnit output and the
+# floods of the race and io-errors tests many times over.
+append="no5lvl log_buf_len=64M"
 [ "$mode" != xfstests ] || append+=" loglevel=5"
+# The kernel crate's KUnit suites take minutes at every boot under KASAN: only the VM that
+# reports them runs them (make check's first VM; VM_KUNIT=1 elsewhere to have them).
+[ "${VM_KUNIT:-$([ "$mode" = check ] && echo 1 || echo 0)}" = 1 ] || append+=" kunit.enable=0"
 # --force-9p: virtme-ng would share the root with virtiofs, whose daemon writes file data
 # straight into guest memory, behind TCG's back: TCG keeps translated code by physical page
 # and only notices writes that pass through QEMU. Once the guest reuses a page that held
@@ -126,8 +138,8 @@ shell)
 	exec "$SRC_DIR/tools/scripts/in-root.sh" sh -c "cd $IN_TREE && exec ${vng_cmd[*]@Q}"
 	;;
 check)
-	step "boot the test kernel and run the in-guest suite" "1-3 min under TCG with KASAN"
-	guest_cmd="TESTS='${TESTS:-}' $IN_VM/guest/run.sh check"
+	step "boot the test kernel and run the in-guest suite${VM_NAME:+ (VM $VM_NAME)}" "10-20 min under TCG with KASAN"
+	guest_cmd="TESTS='${TESTS:-}' VM_NAME='${VM_NAME:-}' VM_KUNIT='${VM_KUNIT:-1}' $IN_VM/guest/run.sh check"
 	;;
 demo)
 	step "boot the test kernel and run the demo" "1 min under TCG with KASAN"

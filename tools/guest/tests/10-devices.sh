@@ -3,6 +3,7 @@
 # The VM has the disks the suite relies on: two with protection information
 # (T10-DIF-TYPE1-CRC) and a plain one; the scsi_debug disk zeroes without WRITE SAME.
 # timeout: 60
+# cost: 5
 . /build/vm/guest/lib.sh
 
 for var in BOUNCEFS_DEV_SCSI_PI BOUNCEFS_DEV_NVME_PI; do

@@ -6,6 +6,7 @@
 # preallocated space, reads across EOF, concurrent writers and readers on disjoint and on
 # overlapping ranges. fsck after every bouncefs run.
 # timeout: 900
+# cost: 170
 . /build/vm/guest/lib.sh
 . /build/vm/guest/dio-matrix.sh
 

@@ -5,6 +5,7 @@
 # already cached), mmap stores then O_DIRECT read and the reverse, truncate racing O_DIRECT
 # writers and readers; then fsync, unmount, mount again and compare every file.
 # timeout: 900
+# cost: 170
 . /build/vm/guest/lib.sh
 . /build/vm/guest/dio-matrix.sh
 

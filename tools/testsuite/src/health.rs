@@ -3,7 +3,8 @@
 //!
 //! A test fails when, while it ran, the kernel logged a warning, a BUG, an oops, a KASAN,
 //! KFENCE or UBSAN report, a lockdep report, a hung task, list or refcount corruption or a
-//! Rust panic. Protection-information errors (`GUARD check failed`, `protection error`) are
+//! Rust panic, a page cache that direct I/O could not invalidate (stale data), or a kmemleak
+//! report. Protection-information errors (`GUARD check failed`, `protection error`) are
 //! not splats: some tests provoke them on purpose and check for them themselves.
 
 /// A kernel log line that marks a splat, and what kind it is.
@@ -56,6 +57,14 @@ const FRAGMENTS: &[(&str, &str)] = &[
         "KASAN/KFENCE report",
     ),
     ("Call Trace:", "stack trace"),
+    // dio_warn_stale_pagecache(): a direct write could not invalidate cached pages of its
+    // range, so the page cache now holds data the disk does not (data corruption).
+    (
+        "Page cache invalidation failure on direct I/O",
+        "page cache invalidation failure",
+    ),
+    // kmemleak's own report after a scan found something.
+    ("new suspected memory leaks", "kmemleak report"),
 ];
 
 /// Returns the kind of splat `line` (one kernel log message, without the kmsg header) begins,
@@ -137,6 +146,14 @@ mod tests {
             ),
             ("refcount_t: underflow; use-after-free.", "refcount error"),
             ("Call Trace:", "stack trace"),
+            (
+                "Page cache invalidation failure on direct I/O.  Possible data corruption due to collision with buffered I/O!",
+                "page cache invalidation failure",
+            ),
+            (
+                "kmemleak: 2 new suspected memory leaks (see /sys/kernel/debug/kmemleak)",
+                "kmemleak report",
+            ),
         ];
         for (line, kind) in cases {
             assert_eq!(classify(line), Some(kind), "{line}");

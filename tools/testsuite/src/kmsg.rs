@@ -78,6 +78,9 @@ impl KernelLog for Kmsg {
                     }
                 }
                 Err(e) if e.kind() == ErrorKind::WouldBlock => break,
+                // Records were overwritten before we read them; the read position moved
+                // to the oldest record left, and `LogReader` counts the gap in the sequence
+                // numbers as lost records.
                 Err(e) if e.raw_os_error() == Some(EPIPE) => continue,
                 Err(e) if e.kind() == ErrorKind::Interrupted => continue,
                 Err(e) => return Err(e),
@@ -91,6 +94,53 @@ impl KernelLog for Kmsg {
         let _ = self
             .file
             .write_all(format!("bouncefs-tests: {line}\n").as_bytes());
+    }
+}
+
+/// Reads a kernel log and counts the records that were lost before they could be read
+/// (overwritten in the ring buffer): a lost record may have been a splat.
+pub struct LogReader<'a> {
+    log: &'a mut dyn KernelLog,
+    /// The sequence number the next record must have; `None` until one is known.
+    next_seq: Option<u64>,
+}
+
+impl<'a> LogReader<'a> {
+    /// A reader whose first record must be the first the kernel logged (sequence 0), as
+    /// `/dev/kmsg` opened at boot gives.
+    pub fn from_boot(log: &'a mut dyn KernelLog) -> Self {
+        Self {
+            log,
+            next_seq: Some(0),
+        }
+    }
+
+    /// A reader that starts wherever the log is.
+    pub fn new(log: &'a mut dyn KernelLog) -> Self {
+        Self {
+            log,
+            next_seq: None,
+        }
+    }
+
+    /// Appends the records logged since the last read to `into`; returns how many records
+    /// were lost in between.
+    pub fn read_into(&mut self, into: &mut Vec<Record>) -> std::io::Result<u64> {
+        let records = self.log.read_new()?;
+        let mut lost = 0;
+        for record in &records {
+            if let Some(next) = self.next_seq {
+                lost += record.seq.saturating_sub(next);
+            }
+            self.next_seq = Some(record.seq + 1);
+        }
+        into.extend(records);
+        Ok(lost)
+    }
+
+    /// Writes a marker line into the log.
+    pub fn mark(&mut self, line: &str) {
+        self.log.mark(line);
     }
 }
 
@@ -112,6 +162,54 @@ mod tests {
         let r = parse_record("30,7,100,-,caller=T1;sd 0:0:0:0: [sda] Attached\n SUBSYSTEM=scsi\n DEVICE=+scsi:0:0:0:0\n").unwrap();
         assert_eq!(r.level, 6);
         assert_eq!(r.text, "sd 0:0:0:0: [sda] Attached");
+    }
+
+    /// A log that returns prepared batches of sequence numbers.
+    struct Batches(Vec<Vec<u64>>);
+
+    impl KernelLog for Batches {
+        fn read_new(&mut self) -> std::io::Result<Vec<Record>> {
+            let batch = if self.0.is_empty() {
+                vec![]
+            } else {
+                self.0.remove(0)
+            };
+            Ok(batch
+                .into_iter()
+                .map(|seq| Record {
+                    level: 6,
+                    seq,
+                    text: format!("record {seq}"),
+                })
+                .collect())
+        }
+        fn mark(&mut self, _: &str) {}
+    }
+
+    #[test]
+    fn gaps_in_the_sequence_are_counted_as_lost() {
+        let mut log = Batches(vec![vec![0, 1, 2], vec![3], vec![10, 11], vec![]]);
+        let mut reader = LogReader::from_boot(&mut log);
+        let mut got = vec![];
+        assert_eq!(reader.read_into(&mut got).unwrap(), 0);
+        assert_eq!(reader.read_into(&mut got).unwrap(), 0);
+        // Records 4 to 9 were overwritten before this read (EPIPE).
+        assert_eq!(reader.read_into(&mut got).unwrap(), 6);
+        assert_eq!(reader.read_into(&mut got).unwrap(), 0);
+        assert_eq!(got.len(), 6);
+    }
+
+    #[test]
+    fn a_boot_log_that_does_not_start_at_zero_lost_records() {
+        let mut log = Batches(vec![vec![5, 6]]);
+        assert_eq!(
+            LogReader::from_boot(&mut log)
+                .read_into(&mut vec![])
+                .unwrap(),
+            5
+        );
+        let mut log = Batches(vec![vec![5, 6]]);
+        assert_eq!(LogReader::new(&mut log).read_into(&mut vec![]).unwrap(), 0);
     }
 
     #[test]

@@ -8,5 +8,6 @@
 pub mod health;
 pub mod kmsg;
 pub mod ktap;
+pub mod report;
 pub mod runner;
 pub mod xfstests;

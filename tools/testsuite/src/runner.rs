@@ -2,7 +2,7 @@
 //! Running tests: built-in checks (boot log, KUnit suites) and the scripts of a directory.
 
 use crate::health::{self, Splat};
-use crate::kmsg::KernelLog;
+use crate::kmsg::{LogReader, Record};
 use crate::ktap;
 use std::fs::File;
 use std::os::unix::process::CommandExt;
@@ -60,6 +60,8 @@ pub struct Script {
     pub path: PathBuf,
     /// Its time limit in seconds.
     pub timeout: u64,
+    /// About how long it takes, in seconds (0: unknown).
+    pub cost: u64,
 }
 
 /// Derives a test name from a file name: `10-bdev-report.sh` -> `bdev-report`.
@@ -75,13 +77,35 @@ pub fn script_name(file_name: &str) -> String {
     }
 }
 
-/// Reads a `# timeout: N` line from a script's header.
-pub fn script_timeout(text: &str) -> u64 {
+/// Reads a `# KEY: N` line from a script's header.
+fn header_number(text: &str, key: &str) -> Option<u64> {
     text.lines()
         .take(20)
-        .find_map(|line| line.strip_prefix("# timeout:"))
+        .find_map(|line| line.strip_prefix(key))
         .and_then(|n| n.trim().parse().ok())
-        .unwrap_or(DEFAULT_TIMEOUT)
+}
+
+/// Reads a `# timeout: N` line from a script's header.
+pub fn script_timeout(text: &str) -> u64 {
+    header_number(text, "# timeout:").unwrap_or(DEFAULT_TIMEOUT)
+}
+
+/// Reads a `# cost: N` line from a script's header: about how many seconds the test takes
+/// on the test kernel. VMs that share a suite take the costliest tests first, so that none
+/// is left with a long test at the end while the others idle.
+pub fn script_cost(text: &str) -> u64 {
+    header_number(text, "# cost:").unwrap_or(0)
+}
+
+/// Claims test `name` for this VM in `dir`, a directory all VMs of the run share: `true`
+/// when this VM is the first to ask and runs it, `false` when another VM has it. `mkdir` is
+/// atomic on the host file system that backs the shared directory.
+pub fn claim(dir: &Path, name: &str) -> std::io::Result<bool> {
+    match std::fs::create_dir(dir.join(name)) {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Lists the scripts of `dir` in file-name order.
@@ -98,12 +122,12 @@ pub fn scripts(dir: &Path) -> std::io::Result<Vec<Script>> {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let timeout =
-                std::fs::read_to_string(&path).map_or(DEFAULT_TIMEOUT, |t| script_timeout(&t));
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
             Script {
                 name: script_name(&file_name),
                 path,
-                timeout,
+                timeout: script_timeout(&text),
+                cost: script_cost(&text),
             }
         })
         .collect())
@@ -121,7 +145,7 @@ fn splat_details(splats: &[Splat]) -> Vec<String> {
 fn save_kernel_log(
     log_dir: &Path,
     name: &str,
-    records: &[crate::kmsg::Record],
+    records: &[Record],
     splats: &[Splat],
 ) -> Option<String> {
     let path = log_dir.join(format!("{}.dmesg", name.replace('/', "_")));
@@ -137,23 +161,68 @@ fn splat_failure(splats: &[Splat]) -> Option<String> {
     splats.first().map(|s| format!("{} in dmesg", s.kind))
 }
 
-/// The boot itself: nothing the kernel logged before the suite started may be a splat.
-pub fn check_boot(kmsg: &mut dyn KernelLog, log_dir: &Path) -> Outcome {
-    let start = Instant::now();
-    match kmsg.read_new() {
-        Ok(records) => {
-            let splats = health::splats(records.iter().map(|r| r.text.as_str()));
-            let mut details = splat_details(&splats);
-            details.extend(save_kernel_log(log_dir, "boot", &records, &splats));
-            Outcome::new("boot", splat_failure(&splats), start.elapsed(), details)
+/// What the kernel logged during one test, and its verdict on the kernel's health.
+struct KernelRecords {
+    records: Vec<Record>,
+    /// Records overwritten before the runner read them.
+    lost: u64,
+    /// Why the log could not be read, if it could not.
+    error: Option<String>,
+}
+
+impl KernelRecords {
+    fn new() -> Self {
+        Self {
+            records: vec![],
+            lost: 0,
+            error: None,
         }
-        Err(e) => Outcome::new(
-            "boot",
-            Some(format!("cannot read /dev/kmsg: {e}")),
-            start.elapsed(),
-            vec![],
-        ),
     }
+
+    /// Reads what is new; the first error is kept and ends reading.
+    fn drain(&mut self, kmsg: &mut LogReader<'_>) {
+        if self.error.is_some() {
+            return;
+        }
+        match kmsg.read_into(&mut self.records) {
+            Ok(lost) => self.lost += lost,
+            Err(e) => self.error = Some(format!("cannot read /dev/kmsg: {e}")),
+        }
+    }
+
+    /// The splats, with an unreadable log or lost records counted as one: what was not
+    /// read may have been a KASAN report.
+    fn splats(&self) -> Vec<Splat> {
+        let mut splats = health::splats(self.records.iter().map(|r| r.text.as_str()));
+        if let Some(e) = &self.error {
+            splats.push(Splat {
+                kind: "unreadable kernel log",
+                line: e.clone(),
+            });
+        }
+        if self.lost > 0 {
+            splats.push(Splat {
+                kind: "lost kernel log records",
+                line: format!(
+                    "{} records were overwritten before the runner read them (boot with a larger log_buf_len)",
+                    self.lost
+                ),
+            });
+        }
+        splats
+    }
+}
+
+/// The boot itself: nothing the kernel logged before the suite started may be a splat, and
+/// nothing of it may be lost. `name` is `boot`, or `boot/VM` when several VMs share a suite.
+pub fn check_boot(kmsg: &mut LogReader<'_>, log_dir: &Path, name: &str) -> Outcome {
+    let start = Instant::now();
+    let mut log = KernelRecords::new();
+    log.drain(kmsg);
+    let splats = log.splats();
+    let mut details = splat_details(&splats);
+    details.extend(save_kernel_log(log_dir, name, &log.records, &splats));
+    Outcome::new(name, splat_failure(&splats), start.elapsed(), details)
 }
 
 /// One outcome per KUnit suite the kernel ran; `required` suites must be among them.
@@ -222,8 +291,9 @@ fn tail(path: &Path, lines: usize) -> Vec<String> {
         .collect()
 }
 
-/// Runs one script with its output in `log_dir/NAME.log`, then checks the kernel log.
-pub fn run_script(script: &Script, log_dir: &Path, kmsg: &mut dyn KernelLog) -> Outcome {
+/// Runs one script with its output in `log_dir/NAME.log`, reading the kernel log all the
+/// while (a test that logs much would otherwise push its own splats out of the ring buffer).
+pub fn run_script(script: &Script, log_dir: &Path, kmsg: &mut LogReader<'_>) -> Outcome {
     run_script_with_grace(script, log_dir, kmsg, TERM_GRACE)
 }
 
@@ -237,35 +307,39 @@ fn signal_group(signal: &str, pgid: u32) {
         .status();
 }
 
+/// How often the runner looks at the test and the kernel log.
+const POLL: Duration = Duration::from_millis(50);
+
 fn run_script_with_grace(
     script: &Script,
     log_dir: &Path,
-    kmsg: &mut dyn KernelLog,
+    kmsg: &mut LogReader<'_>,
     grace: Duration,
 ) -> Outcome {
     let start = Instant::now();
     let log_path = log_dir.join(format!("{}.log", script.name));
-    // Records logged before the test are not the test's.
-    if let Err(e) = kmsg.read_new() {
-        return Outcome::new(
-            &script.name,
-            Some(format!("cannot read /dev/kmsg: {e}")),
-            start.elapsed(),
-            vec![],
-        );
+    // Records logged before the test are not the test's, but lost ones are counted: they
+    // could only be the runner's fault, or a previous test's flood.
+    let mut before = KernelRecords::new();
+    before.drain(kmsg);
+    if let Some(e) = before.error {
+        return Outcome::new(&script.name, Some(e), start.elapsed(), vec![]);
     }
+    let mut log = KernelRecords::new();
+    log.lost = before.lost;
     kmsg.mark(&format!("start {}", script.name));
-    let status = File::create(&log_path).and_then(|log| {
-        let err = log.try_clone()?;
+    let status = File::create(&log_path).and_then(|out| {
+        let err = out.try_clone()?;
         let mut child = Command::new(&script.path)
             .current_dir(log_dir)
             .stdin(Stdio::null())
-            .stdout(log)
+            .stdout(out)
             .stderr(err)
             .process_group(0)
             .spawn()?;
         let deadline = Instant::now() + Duration::from_secs(script.timeout);
         loop {
+            log.drain(kmsg);
             if let Some(status) = child.try_wait()? {
                 return Ok(Some(status));
             }
@@ -273,29 +347,20 @@ fn run_script_with_grace(
                 signal_group("-TERM", child.id());
                 let killed_at = Instant::now() + grace;
                 while child.try_wait()?.is_none() && Instant::now() < killed_at {
-                    std::thread::sleep(Duration::from_millis(50));
+                    log.drain(kmsg);
+                    std::thread::sleep(POLL);
                 }
                 signal_group("-KILL", child.id());
                 let _ = child.wait();
                 return Ok(None);
             }
-            std::thread::sleep(Duration::from_millis(50));
+            std::thread::sleep(POLL);
         }
     });
     kmsg.mark(&format!("end {}", script.name));
-    let (records, splats) = match kmsg.read_new() {
-        Ok(records) => {
-            let splats = health::splats(records.iter().map(|r| r.text.as_str()));
-            (records, splats)
-        }
-        Err(e) => (
-            vec![],
-            vec![Splat {
-                kind: "unreadable kernel log",
-                line: e.to_string(),
-            }],
-        ),
-    };
+    log.drain(kmsg);
+    let splats = log.splats();
+    let records = log.records;
     let mut details = tail(&log_path, 15);
     details.extend(splat_details(&splats));
     details.extend(save_kernel_log(log_dir, &script.name, &records, &splats));
@@ -317,6 +382,7 @@ fn run_script_with_grace(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kmsg::KernelLog;
 
     #[test]
     fn names_drop_order_and_extension() {
@@ -333,6 +399,24 @@ mod tests {
     }
 
     #[test]
+    fn costs_come_from_the_header() {
+        assert_eq!(script_cost("#!/bin/sh\n# cost: 250\n# timeout: 900"), 250);
+        assert_eq!(script_cost("#!/bin/sh\necho"), 0);
+    }
+
+    #[test]
+    fn claims_go_to_one_vm_only() {
+        let dir = std::env::temp_dir().join(format!("bouncefs-claims-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        assert!(matches!(claim(&dir, "race"), Ok(true)));
+        assert!(matches!(claim(&dir, "race"), Ok(false)));
+        assert!(matches!(claim(&dir, "lifecycle"), Ok(true)));
+        assert!(claim(&dir.join("missing"), "race").is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn lines_say_pass_or_fail_with_the_reason() {
         let pass = Outcome::new("boot", None, Duration::from_millis(1500), vec![]);
         assert!(pass.line().starts_with("PASS  boot"));
@@ -342,27 +426,40 @@ mod tests {
         assert!(fail.line().ends_with(": exit status 1"));
     }
 
-    /// A kernel log that logs `splat` while the test runs.
+    /// A kernel log that logs `splat` while the test runs (after the start mark, before
+    /// the end mark), and loses `lost` records before it.
     struct FakeLog {
         splat: Option<&'static str>,
+        lost: u64,
         marks: Vec<String>,
     }
 
     impl KernelLog for FakeLog {
         fn read_new(&mut self) -> std::io::Result<Vec<crate::kmsg::Record>> {
-            let during_test = self.marks.last().is_some_and(|m| m.starts_with("end"));
-            Ok(match (during_test, self.splat.take()) {
-                (true, Some(text)) => vec![crate::kmsg::Record {
+            let during_test = self.marks.last().is_some_and(|m| m.starts_with("start"));
+            if !during_test {
+                // One record before the test, nothing after it.
+                return Ok(self
+                    .marks
+                    .is_empty()
+                    .then(|| crate::kmsg::Record {
+                        level: 6,
+                        seq: 0,
+                        text: "before".into(),
+                    })
+                    .into_iter()
+                    .collect());
+            }
+            Ok(self
+                .splat
+                .take()
+                .map(|text| crate::kmsg::Record {
                     level: 4,
-                    seq: 1,
+                    seq: 1 + self.lost,
                     text: text.into(),
-                }],
-                (false, splat) => {
-                    self.splat = splat;
-                    vec![]
-                }
-                (true, None) => vec![],
-            })
+                })
+                .into_iter()
+                .collect())
         }
         fn mark(&mut self, line: &str) {
             self.marks.push(line.to_string());
@@ -372,7 +469,7 @@ mod tests {
     /// Runs `body` as the test script `20-case.sh` with a time limit of `timeout` seconds,
     /// while the kernel "logs" `splat`.
     fn run(body: &str, timeout: u64, splat: Option<&'static str>) -> Outcome {
-        run_in(body, timeout, splat, |_| ()).0
+        run_in(body, timeout, splat, 0, |_| ()).0
     }
 
     /// `run`, with a grace of 2 s after SIGTERM, and `inspect` called on the test's
@@ -381,6 +478,7 @@ mod tests {
         body: &str,
         timeout: u64,
         splat: Option<&'static str>,
+        lost: u64,
         inspect: impl FnOnce(&Path) -> T,
     ) -> (Outcome, T) {
         // Tests run in parallel: each gets its own directory.
@@ -400,9 +498,15 @@ mod tests {
         assert_eq!((script.name.as_str(), script.timeout), ("case", timeout));
         let mut log = FakeLog {
             splat,
+            lost,
             marks: vec![],
         };
-        let outcome = run_script_with_grace(&script, &dir, &mut log, Duration::from_secs(2));
+        let outcome = run_script_with_grace(
+            &script,
+            &dir,
+            &mut LogReader::new(&mut log),
+            Duration::from_secs(2),
+        );
         assert_eq!(
             log.marks,
             vec!["start case".to_string(), "end case".to_string()]
@@ -439,6 +543,28 @@ mod tests {
     }
 
     #[test]
+    fn a_splat_logged_while_a_long_test_runs_is_seen() {
+        // The splat is in the log only while the script runs (a flood would push it out
+        // of the ring buffer before the end): the runner reads during the test.
+        let outcome = run(
+            "sleep 1",
+            5,
+            Some("BUG: KFENCE: out-of-bounds read in bouncefs_lookup"),
+        );
+        assert_eq!(outcome.failure.as_deref(), Some("KFENCE report in dmesg"));
+    }
+
+    #[test]
+    fn lost_kernel_log_records_fail_the_test() {
+        let (outcome, ()) = run_in("true", 5, Some("bouncefs: ordinary line"), 3, |_| ());
+        assert_eq!(
+            outcome.failure.as_deref(),
+            Some("lost kernel log records in dmesg")
+        );
+        assert!(outcome.details.iter().any(|d| d.contains("3 records")));
+    }
+
+    #[test]
     fn a_hung_script_times_out() {
         let outcome = run("sleep 1000", 1, None);
         assert_eq!(outcome.failure.as_deref(), Some("timed out after 1s"));
@@ -449,7 +575,7 @@ mod tests {
     fn a_timed_out_script_runs_its_clean_up() {
         // What tools/guest/lib.sh does: SIGTERM exits, and exiting runs the EXIT trap.
         let body = "trap 'exit 143' TERM\ntrap 'echo unmounted >cleaned' EXIT\nsleep 1000";
-        let (outcome, cleaned) = run_in(body, 1, None, |dir| {
+        let (outcome, cleaned) = run_in(body, 1, None, 0, |dir| {
             std::fs::read_to_string(dir.join("cleaned")).ok()
         });
         assert_eq!(outcome.failure.as_deref(), Some("timed out after 1s"));
@@ -458,7 +584,7 @@ mod tests {
 
     #[test]
     fn a_script_ignoring_sigterm_is_killed_after_the_grace() {
-        let (outcome, ()) = run_in("trap '' TERM\nwhile :; do sleep 1; done", 1, None, |_| ());
+        let (outcome, ()) = run_in("trap '' TERM\nwhile :; do sleep 1; done", 1, None, 0, |_| ());
         assert_eq!(outcome.failure.as_deref(), Some("timed out after 1s"));
         assert!(outcome.elapsed >= Duration::from_secs(3));
         assert!(outcome.elapsed < Duration::from_secs(15));
