@@ -29,11 +29,46 @@ sysblock() {
 	echo "/sys/block/${1##*/}"
 }
 
+# is_mounted DIR: whether something is mounted on DIR (read with the shell: no process).
+is_mounted() {
+	while read -r _ on _; do
+		[ "$on" != "$1" ] || return 0
+	done </proc/self/mounts
+	return 1
+}
+
+# bouncefs_cleanup STATUS: the EXIT trap of the tests that use $mnt and bouncefs, called
+# with the $? the trap starts with (before any other command of the trap). It closes the
+# test's descriptors 3-9, unmounts $mnt while something is mounted there (a stacked mount
+# comes off one at a time) and unloads bouncefs if it is loaded. A umount or rmmod that
+# fails fails the test with a FAIL: line, as a leaked super block or module reference would
+# otherwise be blamed on the next test. Quiet when there is nothing to undo; a test that
+# failed keeps its own exit status.
+bouncefs_cleanup() {
+	status=$1
+	set +e
+	exec 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+	tries=0
+	while [ -n "${mnt:-}" ] && is_mounted "$mnt"; do
+		tries=$((tries + 1))
+		if [ $tries -gt 3 ] || ! umount "$mnt"; then
+			echo "FAIL: cleanup: could not unmount $mnt: the test left it mounted and busy" >&2
+			[ "$status" != 0 ] || status=1
+			break
+		fi
+	done
+	if [ -d /sys/module/bouncefs ] && ! rmmod bouncefs; then
+		echo "FAIL: cleanup: rmmod bouncefs failed: the test left a mount or a reference behind" >&2
+		[ "$status" != 0 ] || status=1
+	fi
+	exit "$status"
+}
+
 # use_bouncefs MNT: loads bouncefs and makes the mount point; on exit, whatever happened,
-# unmounts it and unloads the module.
+# unmounts it and unloads the module, and fails the test if either fails (bouncefs_cleanup).
 use_bouncefs() {
 	mnt=$1
 	insmod "$(module_path bouncefs)"
 	mkdir -p "$mnt"
-	trap 'umount "$mnt" 2>/dev/null || true; rmmod bouncefs 2>/dev/null || true' EXIT
+	trap 'bouncefs_cleanup $?' EXIT
 }

@@ -45,6 +45,13 @@ for t in ${TESTS:-all of them}; do
 done
 VM_COUNT=${VM_COUNT:-$([ "$scripts_chosen" -le 1 ] && echo 1 || echo 2)}
 case $VM_COUNT in [1-9]) ;; *) die check "VM_COUNT: '$VM_COUNT' is not a number from 1 to 9." ;; esac
+# virtme-ng links the tree's modules into .virtme_mods when that is older than
+# modules.order; VMs starting together would each do it and trip over the other's links
+# ("ln: ... File exists"). Done once here, the VMs find it up to date.
+"$S/in-root.sh" sh -ec "cd $IN_TREE
+	dep=.virtme_mods/lib/modules/0.0.0/modules.dep
+	[ -f \$dep ] && [ ! modules.order -nt \$dep ] || virtme-prep-kdir-mods" >/dev/null ||
+	die check "virtme-prep-kdir-mods failed in $TREE."
 rm -rf "$ROOT$IN_BUILD/claims"
 mkdir -p "$ROOT$IN_BUILD/claims"
 pids=()

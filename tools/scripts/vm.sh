@@ -51,8 +51,13 @@ NVME_DISK_MB=$DISK_MB
 [ "$mode" != bench ] || NVME_DISK_MB=1536
 
 mkdir -p "$VM/logs"
-rm -rf "$VM/guest" "$VM/logs"/*
+rm -rf "$VM/guest" "$VM/logs"/* "$VM/data"
 cp -r "$SRC_DIR/tools/guest" "$VM/guest"
+# Test data the guest reads as one file (/build/vm/data): walking the root over 9p costs a
+# round trip per file under TCG. The bouncefs test copies this real tree in and out.
+mkdir -p "$VM/data"
+(cd "$ROOT/usr/share/doc" && tar -cf "$VM/data/doc.tar" [a-d]*) ||
+	die vm "cannot pack $ROOT/usr/share/doc/[a-d]* for the bouncefs test."
 # Fresh disks for every run: tests write to them.
 rm -f "$VM/nvme-pi.img" "$VM/nvme-pi2.img" "$VM/plain.img"
 truncate -s ${NVME_DISK_MB}M "$VM/nvme-pi.img"

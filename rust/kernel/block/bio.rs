@@ -537,13 +537,24 @@ mod tests {
 
     #[test]
     fn operations_match_the_c_constants() {
-        assert_eq!(Operation::Read.as_raw(), bindings::req_op_REQ_OP_READ);
-        assert_eq!(Operation::Write.as_raw(), bindings::req_op_REQ_OP_WRITE);
+        // include/linux/blk_types.h: REQ_OP_READ 0, REQ_OP_WRITE 1, REQ_OP_FLUSH 2; the
+        // flags sit above the 8 operation bits. Written out: comparing `as_raw` with the
+        // bindings it returns would test nothing.
+        assert_eq!(Operation::Read.as_raw(), 0);
+        assert_eq!(Operation::Write.as_raw(), 1);
         assert_eq!(
-            Operation::from_opf(bindings::req_op_REQ_OP_WRITE | bindings::REQ_SYNC),
+            Operation::from_opf(1 | bindings::REQ_SYNC),
             Operation::Write
         );
+        assert_eq!(Operation::from_opf(bindings::REQ_SYNC), Operation::Read);
+        assert_eq!(Operation::from_opf(2), Operation::Other(2));
+        assert_eq!(
+            Operation::from_opf(Operation::Other(2).as_raw()),
+            Operation::Other(2)
+        );
         assert!(Operation::Write.is_write() && !Operation::Read.is_write());
+        assert!(!Operation::Other(2).is_write());
+        // bio.h: BIO_MAX_VECS 256U.
         assert_eq!(MAX_VECS, 256);
     }
 }

@@ -5,6 +5,7 @@
 //! bouncefs and on XFS alike.
 
 pub mod buffer;
+pub mod history;
 pub mod pattern;
 pub mod scenarios;
 pub mod sys;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The few system calls `std` does not wrap: positional vectored I/O, `fallocate` and
-//! shared mappings, called through the C library `std` already links.
+//! The few system calls `std` does not wrap: positional vectored I/O (also with
+//! `RWF_NOWAIT`), `fallocate`, `fstatfs` and shared mappings, called through the C library
+//! `std` already links.
 
 use std::{
     ffi::{c_int, c_long, c_void},
@@ -16,6 +17,14 @@ use std::{
 pub const O_DIRECT: i32 = 0o40000;
 /// `FALLOC_FL_KEEP_SIZE`.
 pub const FALLOC_FL_KEEP_SIZE: i32 = 1;
+/// `RWF_NOWAIT`: fail with `EAGAIN` rather than block.
+pub const RWF_NOWAIT: i32 = 8;
+/// `EAGAIN`.
+pub const EAGAIN: i32 = 11;
+/// `EINVAL`.
+pub const EINVAL: i32 = 22;
+/// `EOPNOTSUPP`.
+pub const EOPNOTSUPP: i32 = 95;
 
 const PROT_READ: c_int = 1;
 const PROT_WRITE: c_int = 2;
@@ -24,7 +33,22 @@ const MAP_SHARED: c_int = 1;
 extern "C" {
     fn pwritev(fd: c_int, iov: *const IoSlice<'_>, iovcnt: c_int, offset: c_long) -> isize;
     fn preadv(fd: c_int, iov: *const IoSliceMut<'_>, iovcnt: c_int, offset: c_long) -> isize;
+    fn pwritev2(
+        fd: c_int,
+        iov: *const IoSlice<'_>,
+        iovcnt: c_int,
+        offset: c_long,
+        flags: c_int,
+    ) -> isize;
+    fn preadv2(
+        fd: c_int,
+        iov: *const IoSliceMut<'_>,
+        iovcnt: c_int,
+        offset: c_long,
+        flags: c_int,
+    ) -> isize;
     fn fallocate(fd: c_int, mode: c_int, offset: c_long, len: c_long) -> c_int;
+    fn fstatfs(fd: c_int, buf: *mut StatFs) -> c_int;
     fn mmap(
         addr: *mut c_void,
         len: usize,
@@ -52,6 +76,25 @@ pub fn open(path: &Path, direct: bool) -> io::Result<File> {
         .create(true)
         .truncate(false)
         .custom_flags(if direct { O_DIRECT } else { 0 })
+        .open(path)
+}
+
+/// Opens an existing file for reading and writing, with `O_DIRECT` when `direct`: what
+/// verifying a finished run uses, so that a missing file is an error, not an empty one.
+pub fn open_existing(path: &Path, direct: bool) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(if direct { O_DIRECT } else { 0 })
+        .open(path)
+}
+
+/// Opens an existing file for `O_DIRECT` appends (`O_APPEND`) and reads.
+pub fn open_append(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .append(true)
+        .custom_flags(O_DIRECT)
         .open(path)
 }
 
@@ -83,6 +126,66 @@ pub fn read_vectored_at(file: &File, bufs: &mut [IoSliceMut<'_>], pos: u64) -> i
         )
     };
     usize::try_from(n).map_err(|_| io::Error::last_os_error())
+}
+
+/// `pwritev2(2)` with `flags` (`RWF_*`): the bytes written.
+pub fn write_vectored_at_flags(
+    file: &File,
+    bufs: &[IoSlice<'_>],
+    pos: u64,
+    flags: i32,
+) -> io::Result<usize> {
+    // SAFETY: As in `write_vectored_at`.
+    let n = unsafe {
+        pwritev2(
+            file.as_raw_fd(),
+            bufs.as_ptr(),
+            count(bufs.len())?,
+            offset(pos)?,
+            flags,
+        )
+    };
+    usize::try_from(n).map_err(|_| io::Error::last_os_error())
+}
+
+/// `preadv2(2)` with `flags` (`RWF_*`): the bytes read.
+pub fn read_vectored_at_flags(
+    file: &File,
+    bufs: &mut [IoSliceMut<'_>],
+    pos: u64,
+    flags: i32,
+) -> io::Result<usize> {
+    // SAFETY: As in `read_vectored_at`.
+    let n = unsafe {
+        preadv2(
+            file.as_raw_fd(),
+            bufs.as_mut_ptr(),
+            count(bufs.len())?,
+            offset(pos)?,
+            flags,
+        )
+    };
+    usize::try_from(n).map_err(|_| io::Error::last_os_error())
+}
+
+/// `struct statfs` on x86-64 (120 bytes); only `f_type`, the first field, is used.
+#[repr(C)]
+struct StatFs {
+    f_type: i64,
+    _rest: [u64; 14],
+}
+
+/// The magic number of the file system holding `file` (`statfs.f_type`).
+pub fn fs_type(file: &File) -> io::Result<u64> {
+    let mut buf = StatFs {
+        f_type: 0,
+        _rest: [0; 14],
+    };
+    // SAFETY: `buf` is a writable `struct statfs` for the duration of the call.
+    if unsafe { fstatfs(file.as_raw_fd(), &mut buf) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(buf.f_type as u64)
 }
 
 /// `fallocate(2)`.
@@ -132,6 +235,18 @@ impl Mapping {
         unsafe {
             std::ptr::copy_nonoverlapping(data.as_ptr(), self.ptr.as_ptr().add(at), data.len())
         };
+    }
+
+    /// The mapped bytes, for use as the buffer of a system call.
+    pub fn as_slice(&self) -> &[u8] {
+        // SAFETY: As in `store`; other processes do not write to the scenarios' files.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+
+    /// The mapped bytes, writable, for use as the buffer of a system call.
+    pub fn as_mut_slice(&mut self) -> &mut [u8] {
+        // SAFETY: As in `as_slice`, and borrowed mutably with `self`.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
     }
 
     /// Loads `len` bytes at `at` through the mapping.

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # Coherency of direct I/O with the page cache, on bouncefs (both PI disks and the plain one)
 # and XFS (both PI disks): buffered write then O_DIRECT read and the reverse (with the pages
-# already cached), mmap stores then O_DIRECT read and the reverse, truncate racing O_DIRECT
+# already cached), mmap stores then O_DIRECT read and the reverse, O_DIRECT from and into
+# memory mapped from another file of the file system, truncate racing O_DIRECT
 # writers and readers; then fsync, unmount, mount again and compare every file.
 # timeout: 900
 # cost: 170
@@ -10,7 +11,7 @@
 . /build/vm/guest/dio-matrix.sh
 
 use_bouncefs /tmp/coherency
-scenarios="buffered-direct mmap-direct truncate-race"
+scenarios="buffered-direct mmap-direct mmap-source truncate-race"
 extra_rows="remount"
 
 # After the scenarios: fsync everything, remount, and every file must read back the same.

@@ -2,10 +2,13 @@
 # SPDX-License-Identifier: GPL-2.0
 # I/O errors injected below the file system (fail_make_request, the block layer's fault
 # injection) on the three disks: O_DIRECT writes and reads, writes into holes, buffered
-# reads and fsync get EIO; nothing written before is lost; a failed write into a hole never
-# exposes the stale content of freed blocks; a mount on a failing disk is refused with a
-# dmesg line; after the errors, unmount, fsck is clean and the data is intact.
+# reads and fsync get EIO; nothing written before is lost, and a file a failed O_DIRECT
+# overwrite (of other bytes) went to still holds its old content; a failed write into a
+# hole never exposes the stale content of freed blocks; a mount on a failing disk is
+# refused with the metadata I/O error on block 0 in dmesg; after the errors, unmount, fsck
+# is clean and the data is intact.
 # timeout: 600
+# cost: 135
 . /build/vm/guest/lib.sh
 
 use_bouncefs /tmp/io-errors
@@ -15,8 +18,19 @@ echo 100 >$fi/probability
 echo 1 >$fi/interval
 echo -1 >$fi/times
 echo 0 >$fi/verbose
-# Whatever happens, no disk is left failing for the tests after this one.
-trap 'for d in /sys/block/*/make-it-fail; do echo 0 >$d; done; umount $mnt 2>/dev/null || true; rmmod bouncefs 2>/dev/null || true' EXIT
+# Whatever happens, no disk is left failing for the tests after this one; then unmount and
+# unload, and a failure there fails the test (lib.sh).
+io_errors_cleanup() {
+	st=$1
+	for d in /sys/block/*/make-it-fail; do
+		if ! echo 0 >"$d"; then
+			echo "FAIL: cleanup: could not write 0 to $d: the disk may be left failing" >&2
+			[ "$st" != 0 ] || st=1
+		fi
+	done
+	bouncefs_cleanup "$st"
+}
+trap 'io_errors_cleanup $?' EXIT
 
 # failing DEV 1|0: every bio to DEV fails (or not).
 failing() {
@@ -61,7 +75,8 @@ for var in BOUNCEFS_DEV_SCSI_PI BOUNCEFS_DEV_NVME_PI BOUNCEFS_DEV_PLAIN; do
 	done
 
 	failing "$dev" 1
-	expect_eio "O_DIRECT overwrite" dd if=/tmp/keep of=$mnt/victim bs=64k count=1 oflag=direct conv=notrunc status=none
+	# Other bytes than the victim holds (0x5c), so a write that reached the disk would show.
+	expect_eio "O_DIRECT overwrite" xfs_io -d -c "pwrite -q -S 0x5c 0 65536" $mnt/victim
 	expect_eio "O_DIRECT write into a hole" dd if=/tmp/keep of=$mnt/sparse bs=1M count=1 oflag=direct conv=notrunc status=none
 	expect_eio "O_DIRECT extending write" dd if=/tmp/keep of=$mnt/new bs=1M count=1 oflag=direct status=none
 	expect_eio "O_DIRECT read" dd if=$mnt/keep of=/dev/null bs=64k iflag=direct status=none
@@ -70,6 +85,13 @@ for var in BOUNCEFS_DEV_SCSI_PI BOUNCEFS_DEV_NVME_PI BOUNCEFS_DEV_PLAIN; do
 	failing "$dev" 0
 
 	cmp -s /tmp/keep $mnt/keep || fail "$name: data written before the errors reads back different"
+	# Nothing of the failed overwrite reached the disk (every bio failed at submission): the
+	# victim must read back whole and unchanged, from the disk (its pages were dropped before)
+	# and with O_DIRECT.
+	cmp /tmp/keep $mnt/victim ||
+		fail "$name: the file a failed O_DIRECT overwrite went to does not hold its old content"
+	dd if=$mnt/victim bs=1M iflag=direct status=none | cmp - /tmp/keep ||
+		fail "$name: O_DIRECT read of the file a failed O_DIRECT overwrite went to: not its old content"
 	if tr -d '\0' <$mnt/sparse | grep -q .; then
 		fail "$name: the hole a failed O_DIRECT write went to reads back non-zero data (stale blocks exposed)"
 	fi
@@ -78,19 +100,27 @@ for var in BOUNCEFS_DEV_SCSI_PI BOUNCEFS_DEV_NVME_PI BOUNCEFS_DEV_PLAIN; do
 	fsck.bouncefs -n "$dev" || fail "$name: fsck after the I/O errors"
 	mount -t bouncefs "$dev" $mnt || fail "$name: mount after the errors"
 	cmp -s /tmp/keep $mnt/keep || fail "$name: data differs after remount"
+	cmp -s /tmp/keep $mnt/victim || fail "$name: the victim of the failed overwrite differs after remount"
 	tr -d '\0' <$mnt/sparse | grep -q . && fail "$name: the hole reads back non-zero after remount"
 	umount $mnt
-	echo "$name: data intact, holes still zero, fsck clean after the errors"
+	echo "$name: data intact, the failed overwrite left the old content, holes still zero, fsck clean after the errors"
 
+	# The refused mount must say why: the superblock (block 0) could not be read. Only
+	# what the kernel logged after the marker counts.
+	marker="bouncefs-test: io-errors $$ $name refused mount"
+	want="bouncefs: $name: metadata I/O error reading block 0: EIO"
 	failing "$dev" 1
-	before=$(dmesg | grep -c "bouncefs: $name:" || true)
+	echo "$marker" >/dev/kmsg
 	if mount -t bouncefs "$dev" $mnt 2>/dev/null; then
 		failing "$dev" 0
 		fail "$name: mount on a failing disk succeeded"
 	fi
 	failing "$dev" 0
-	msg=$(dmesg | grep "bouncefs: $name:" | tail -n +$((before + 1)) | tail -n 1)
-	[ -n "$msg" ] || fail "$name: a refused mount left no dmesg line"
-	echo "$name: mount on a failing disk refused: $msg"
+	found=$(dmesg | awk -v m="$marker" -v w="$want" '
+		index($0, m) { after = 1; n = 0; next }
+		after && index($0, w) { n++ }
+		END { print n + 0 }')
+	[ "$found" -ge 1 ] || fail "$name: the refused mount did not log '$want'"
+	echo "$name: mount on a failing disk refused: $want"
 	fsck.bouncefs -n "$dev" >/dev/null || fail "$name: fsck after the refused mount"
 done

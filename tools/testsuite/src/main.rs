@@ -153,7 +153,8 @@ impl Printer {
 }
 
 fn selected(only: &Option<Vec<String>>, name: &str) -> bool {
-    only.as_ref().is_none_or(|only| only.iter().any(|n| n == name))
+    only.as_ref()
+        .is_none_or(|only| only.iter().any(|n| n == name))
 }
 
 /// A name given to --only that matches nothing is a failure, not an empty green run.

@@ -584,7 +584,13 @@ mod tests {
 
     #[test]
     fn a_script_ignoring_sigterm_is_killed_after_the_grace() {
-        let (outcome, ()) = run_in("trap '' TERM\nwhile :; do sleep 1; done", 1, None, 0, |_| ());
+        let (outcome, ()) = run_in(
+            "trap '' TERM\nwhile :; do sleep 1; done",
+            1,
+            None,
+            0,
+            |_| (),
+        );
         assert_eq!(outcome.failure.as_deref(), Some("timed out after 1s"));
         assert!(outcome.elapsed >= Duration::from_secs(3));
         assert!(outcome.elapsed < Duration::from_secs(15));
