@@ -32,3 +32,8 @@ __rust_helper struct blk_integrity *rust_helper_blk_get_integrity(struct gendisk
 {
 	return blk_get_integrity(disk);
 }
+
+__rust_helper bool rust_helper_bdev_read_only(struct block_device *bdev)
+{
+	return bdev_read_only(bdev);
+}

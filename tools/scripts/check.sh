@@ -44,6 +44,11 @@ for t in ${TESTS:-all of them}; do
 	case $t in boot | kunit) ;; *) scripts_chosen=$((scripts_chosen + 1)) ;; esac
 done
 VM_COUNT=${VM_COUNT:-$([ "$scripts_chosen" -le 1 ] && echo 1 || echo 2)}
+# One vCPU each when VMs share the host's 2 cores: with more vCPU threads than cores, a
+# guest spins on locks whose holder's thread the host has descheduled, and two 2-vCPU VMs
+# took over 9 minutes to boot where one boots in 1.
+VM_CPUS=${VM_CPUS:-$([ "$VM_COUNT" -gt 1 ] && echo 1 || echo 2)}
+export VM_CPUS
 case $VM_COUNT in [1-9]) ;; *) die check "VM_COUNT: '$VM_COUNT' is not a number from 1 to 9." ;; esac
 # virtme-ng links the tree's modules into .virtme_mods when that is older than
 # modules.order; VMs starting together would each do it and trip over the other's links

@@ -128,6 +128,8 @@ append="no5lvl log_buf_len=64M"
 # The kernel crate's KUnit suites take minutes at every boot under KASAN: only the VM that
 # reports them runs them (make check's first VM; VM_KUNIT=1 elsewhere to have them).
 [ "${VM_KUNIT:-$([ "$mode" = check ] && echo 1 || echo 0)}" = 1 ] || append+=" kunit.enable=0"
+# VM_APPEND: more kernel parameters, for experiments (VM_APPEND="kmemleak=off").
+[ -z "${VM_APPEND:-}" ] || append+=" $VM_APPEND"
 # --force-9p: virtme-ng would share the root with virtiofs, whose daemon writes file data
 # straight into guest memory, behind TCG's back: TCG keeps translated code by physical page
 # and only notices writes that pass through QEMU. Once the guest reuses a page that held

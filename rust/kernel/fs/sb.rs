@@ -9,6 +9,12 @@
 //! data [`FileSystem::fill_super`] returns lives in `s_fs_info` until the super block is
 //! killed.
 //!
+//! A remount (`mount -o remount`, `fsconfig(FSCONFIG_CMD_RECONFIGURE)`) parses its options with
+//! the same [`FileSystem::parse_param`] and then reaches [`FileSystem::reconfigure`] with a
+//! [`Remount`] saying how the read-only state changes. The abstraction writes everything back
+//! (`sync_filesystem()`) before a file system goes read-only: the VFS leaves that to the file
+//! system, and after it nothing writes back a read-only super block, not even unmount.
+//!
 //! C headers: [`include/linux/fs.h`](srctree/include/linux/fs.h),
 //! [`include/linux/fs_context.h`](srctree/include/linux/fs_context.h),
 //! [`include/linux/fs/super_types.h`](srctree/include/linux/fs/super_types.h)
@@ -49,6 +55,41 @@ pub struct Stat {
     pub free_files: u64,
     /// Longest file name.
     pub name_len: u32,
+}
+
+/// How a remount changes whether the file system is read-only.
+///
+/// Derived the way `reconfigure_super()` decides it: from the `SB_RDONLY` bit of the new flags,
+/// if the remount sets or clears it at all (`sb_flags_mask`), and the current state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Remount {
+    /// Read-write to read-only. Before [`FileSystem::reconfigure`] is called, the abstraction has
+    /// run `sync_filesystem()`: dirty pages and inodes are written back
+    /// ([`FileSystem::write_inode`]) and [`FileSystem::sync_fs`] has run, without and with
+    /// `wait`. No file is open for writing and no new write can start (the VFS refused the
+    /// remount with `EBUSY` otherwise, unless it is forced).
+    ReadOnly,
+    /// Read-only to read-write. The device is not read-only (`EACCES` otherwise, before
+    /// [`FileSystem::reconfigure`] is called). No write can start until the remount is done.
+    ReadWrite,
+    /// The read-only state stays as it is (a remount that changes other options only).
+    Unchanged,
+}
+
+impl Remount {
+    /// Derives the change from the fs_context's `sb_flags` and `sb_flags_mask` and whether the
+    /// super block is read-only now.
+    fn new(sb_flags: u32, sb_flags_mask: u32, read_only: bool) -> Self {
+        let rdonly = bindings::SB_RDONLY as u32;
+        if sb_flags_mask & rdonly == 0 {
+            return Self::Unchanged;
+        }
+        match (sb_flags & rdonly != 0, read_only) {
+            (true, false) => Self::ReadOnly,
+            (false, true) => Self::ReadWrite,
+            _ => Self::Unchanged,
+        }
+    }
 }
 
 /// A file system type whose instances live on a block device.
@@ -101,8 +142,32 @@ pub trait FileSystem: Sized + 'static {
     }
 
     /// Called at unmount after every inode is evicted and before the per-mount data is
-    /// dropped: the last chance to write the super block back.
+    /// dropped: the last chance to write the super block back. It is called for a read-only
+    /// super block too, which the VFS does not write back at unmount: a file system that went
+    /// read-only by a remount did its final writes in [`FileSystem::reconfigure`].
     fn put_super(_sb: &SuperBlock<Self>) {
+        build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Called on a remount of `sb` with the options given for it, parsed by
+    /// [`FileSystem::parse_param`] into a fresh `Options::default()` (options not given have
+    /// their default, not the current value), and how the read-only state changes.
+    ///
+    /// An error fails the remount and the read-only state stays, except on a forced remount
+    /// (the emergency read-only remount, `SysRq-U`): the VFS then warns and goes read-only
+    /// anyway. Refuse an option that cannot change (`EINVAL`) only if it differs from the
+    /// current value, as `mount(8)` may pass the options of the mount again. While this runs,
+    /// `s_umount` is held for writing and [`SuperBlock::is_read_only`] still reports the old
+    /// state; the VFS switches it after a successful return.
+    ///
+    /// For [`Remount::ReadOnly`] everything was written back before this is called (see
+    /// there): what remains is what unmount would do, such as marking the file system clean
+    /// on the device. For [`Remount::ReadWrite`], do what a read-write mount does before
+    /// anything is written, such as marking it dirty.
+    ///
+    /// A file system that does not implement it still gets the write-back before going
+    /// read-only; the options of its remounts are ignored.
+    fn reconfigure(_sb: &SuperBlock<Self>, _options: Self::Options, _remount: Remount) -> Result {
         build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
 }
@@ -156,7 +221,8 @@ impl<T: FileSystem> SuperBlock<T> {
         unsafe { (*self.as_raw()).s_blocksize as u32 }
     }
 
-    /// Returns whether the file system is mounted read-only.
+    /// Returns whether the file system is mounted read-only. During
+    /// [`FileSystem::reconfigure`] it reports the state before the remount.
     pub fn is_read_only(&self) -> bool {
         // SAFETY: The super block is valid.
         unsafe { (*self.as_raw()).s_flags & bindings::SB_RDONLY != 0 }
@@ -280,6 +346,8 @@ impl<T: FileSystem> Tables<T> {
         free: Some(Self::free_fc),
         parse_param: Some(Self::parse_param),
         get_tree: Some(Self::get_tree),
+        // Set also without `T::reconfigure`: going read-only must write everything back.
+        reconfigure: Some(Self::reconfigure),
         ..pin_init::zeroed()
     };
 
@@ -372,6 +440,55 @@ impl<T: FileSystem> Tables<T> {
     unsafe extern "C" fn get_tree(fc: *mut bindings::fs_context) -> c_int {
         // SAFETY: `fc` is valid; `fill_super` matches what `get_tree_bdev` expects.
         unsafe { bindings::get_tree_bdev(fc, Some(Self::fill_super)) }
+    }
+
+    /// # Safety
+    ///
+    /// Called by `reconfigure_super()` with an fs_context for reconfiguration set up by
+    /// `init_fs_context`, its parameters parsed, and `s_umount` of its super block held for
+    /// writing.
+    unsafe extern "C" fn reconfigure(fc: *mut bindings::fs_context) -> c_int {
+        from_result(|| {
+            // SAFETY: `fc` is valid for the call. A context for reconfiguration holds a
+            // reference to the root dentry of the mounted file system (`fc->root`) and an
+            // active reference to its super block, so both stay alive during the call.
+            let sb_ptr = unsafe { (*(*fc).root).d_sb };
+            // SAFETY: `sb_ptr` is alive (above) and of `T`'s type: the context was made for
+            // its `s_type`, whose `init_fs_context` installed this table, and only `T`'s
+            // registration installs it. A mounted super block went through `fill_super`.
+            let sb = unsafe { SuperBlock::<T>::from_raw(sb_ptr) };
+            // SAFETY: `fc` is valid; the VFS serialises calls on one fs_context.
+            let (flags, mask) = unsafe { ((*fc).sb_flags, (*fc).sb_flags_mask) };
+            // `SB_RDONLY` cannot change meanwhile: `reconfigure_super()` changes it with
+            // `s_umount` held for writing, as it is now.
+            let remount = Remount::new(flags, mask, sb.is_read_only());
+            match remount {
+                Remount::ReadOnly => {
+                    // SAFETY: The super block is alive (above) and `s_umount` is held, as
+                    // `sync_filesystem()` requires. It is still read-write, so this writes
+                    // everything back; the VFS does not, and skips read-only super blocks
+                    // from then on.
+                    to_result(unsafe { bindings::sync_filesystem(sb_ptr) })?;
+                }
+                Remount::ReadWrite => {
+                    // `reconfigure_super()` checked this before; checking again here keeps the
+                    // promise of `Remount::ReadWrite` without relying on that.
+                    // SAFETY: A mounted block-device super block keeps `s_bdev` open.
+                    let device_read_only = unsafe { bindings::bdev_read_only((*sb_ptr).s_bdev) };
+                    if device_read_only {
+                        return Err(EACCES);
+                    }
+                }
+                Remount::Unchanged => {}
+            }
+            if T::HAS_RECONFIGURE {
+                // SAFETY: `fs_private` holds the options `init_fs_context` stored and
+                // `parse_param` filled; the VFS serialises calls on one fs_context.
+                let options = unsafe { KBox::<T::Options>::borrow_mut((*fc).fs_private) };
+                T::reconfigure(sb, core::mem::take(options), remount)?;
+            }
+            Ok(0)
+        })
     }
 
     /// # Safety

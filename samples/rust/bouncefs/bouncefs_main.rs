@@ -15,10 +15,11 @@
 //! `/sys/kernel/debug/bouncefs-<dev>/counters`.
 
 use kernel::{
+    block::bdev::BlockDevice,
     debugfs,
     fs::{
         inode::Inode,
-        sb::{self, FileSystem, Param, Stat, SuperBlock},
+        sb::{self, FileSystem, Param, Remount, Stat, SuperBlock},
     },
     prelude::*,
     str::CString,
@@ -80,10 +81,10 @@ impl Bounce {
     }
 }
 
-/// Mount options.
+/// Mount options: `None` for an option not given.
 #[derive(Default)]
 pub(crate) struct Options {
-    bounce: Bounce,
+    bounce: Option<Bounce>,
 }
 
 /// What the direct-I/O path did on one mount, readable in debugfs.
@@ -161,6 +162,8 @@ pub(crate) struct Mount {
     pub(crate) itable: kernel::sync::Mutex<()>,
     /// Whether direct I/O bounces.
     pub(crate) bounce: bool,
+    /// The `bounce=` option of the mount; a remount cannot change it.
+    bounce_option: Bounce,
     /// Counters, shared with the debugfs file.
     pub(crate) counters: Arc<Counters>,
     _debugfs: Option<Pin<KBox<debugfs::File<Arc<Counters>>>>>,
@@ -181,7 +184,7 @@ impl FileSystem for BounceFs {
         if param.key.to_bytes() != b"bounce" {
             return Err(ENOPARAM);
         }
-        options.bounce = match param.value.map(CStr::to_bytes) {
+        options.bounce = Some(match param.value.map(CStr::to_bytes) {
             Some(b"auto") => Bounce::Auto,
             Some(b"always") => Bounce::Always,
             Some(b"never") => Bounce::Never,
@@ -189,7 +192,7 @@ impl FileSystem for BounceFs {
                 pr_err!("bounce= takes auto, always or never\n");
                 return Err(EINVAL);
             }
-        };
+        });
         Ok(())
     }
 
@@ -213,7 +216,8 @@ impl FileSystem for BounceFs {
         let alloc = alloc::Allocator::load(bdev, &geometry)?;
 
         let needs_stable = bdev.stable_writes();
-        let bounce = match options.bounce {
+        let bounce_option = options.bounce.unwrap_or_default();
+        let bounce = match bounce_option {
             Bounce::Auto => needs_stable,
             Bounce::Always => true,
             Bounce::Never => false,
@@ -232,7 +236,7 @@ impl FileSystem for BounceFs {
                 "not required"
             },
             if bounce { "bounced" } else { "zero-copy" },
-            options.bounce.name()
+            bounce_option.name()
         );
         if needs_stable && !bounce {
             pr_warn!(
@@ -256,6 +260,7 @@ impl FileSystem for BounceFs {
                 alloc,
                 itable <- kernel::new_mutex!(()),
                 bounce,
+                bounce_option,
                 counters,
                 _debugfs: file,
                 _debugfs_dir: debugfs_dir,
@@ -263,7 +268,7 @@ impl FileSystem for BounceFs {
             GFP_KERNEL,
         )?;
         if !sb.is_read_only() {
-            disk::write_superblock(bdev, &mount.geometry, &mount.alloc, format::STATE_DIRTY)?;
+            mark_dirty(bdev, &mount)?;
         }
         Ok(mount)
     }
@@ -320,26 +325,75 @@ impl FileSystem for BounceFs {
     }
 
     fn put_super(sb: &SuperBlock<Self>) {
+        // Read-only: mounted so (nothing was written, the state on the device is as it was)
+        // or remounted so (`reconfigure` marked it clean and nothing was written since).
         if sb.is_read_only() {
             return;
         }
         let Ok(mount) = mount(sb) else { return };
-        let bdev = sb.bdev();
-        let result = mount
-            .alloc
-            .write_back(bdev, &mount.geometry)
-            .and_then(|()| {
-                disk::write_superblock(bdev, &mount.geometry, &mount.alloc, format::STATE_CLEAN)
-            })
-            .and_then(|()| bdev.flush());
-        if let Err(e) = result {
+        if let Err(e) = mark_clean(sb.bdev(), mount) {
             pr_err!(
                 "{}: could not mark the file system clean at unmount: {:?}\n",
-                bdev.name(),
+                sb.bdev().name(),
                 e
             );
         }
     }
+
+    fn reconfigure(sb: &SuperBlock<Self>, options: Options, remount: Remount) -> Result {
+        let mount = mount(sb)?;
+        let bdev = sb.bdev();
+        // Direct I/O reads the bounce decision twice per request (its iomap flags, then each
+        // bio's completion path): it must not change under I/O in flight. The same value is
+        // accepted, as mount(8) may pass the mount's options again.
+        if let Some(bounce) = options.bounce {
+            if bounce != mount.bounce_option {
+                pr_err!(
+                    "{}: bounce= cannot change on remount (mounted with bounce={})\n",
+                    bdev.name(),
+                    mount.bounce_option.name()
+                );
+                return Err(EINVAL);
+            }
+        }
+        match remount {
+            // Everything was written back (`sync_filesystem()`); from now on nothing will be,
+            // not even at unmount: finish as unmount does.
+            Remount::ReadOnly => mark_clean(bdev, mount).inspect_err(|e| {
+                pr_err!(
+                    "{}: could not mark the file system clean on remount read-only: {:?}\n",
+                    bdev.name(),
+                    e
+                );
+                // The remount fails and the file system stays read-write (unless forced):
+                // it must not stay marked clean. Best effort; this already failed once.
+                if mark_dirty(bdev, mount).is_err() {
+                    pr_err!(
+                        "{}: could not mark the file system dirty again\n",
+                        bdev.name()
+                    );
+                }
+            }),
+            // The device is writable (the abstraction checked); writes start after this.
+            Remount::ReadWrite => mark_dirty(bdev, mount),
+            Remount::Unchanged => Ok(()),
+        }
+    }
+}
+
+/// Marks the file system as in use on the device, as a read-write mount or remount does
+/// before anything else is written, and flushes the mark to stable storage.
+fn mark_dirty(bdev: &BlockDevice, mount: &Mount) -> Result {
+    disk::write_superblock(bdev, &mount.geometry, &mount.alloc, format::STATE_DIRTY)?;
+    bdev.flush()
+}
+
+/// Writes the changed bitmap blocks and the super block marked clean, then flushes: the last
+/// writes of a read-write mount, at unmount or on a remount read-only.
+fn mark_clean(bdev: &BlockDevice, mount: &Mount) -> Result {
+    mount.alloc.write_back(bdev, &mount.geometry)?;
+    disk::write_superblock(bdev, &mount.geometry, &mount.alloc, format::STATE_CLEAN)?;
+    bdev.flush()
 }
 
 /// Returns the per-mount state of a mounted super block.

@@ -185,15 +185,18 @@ impl Model {
         }
         let mut got = Vec::with_capacity(self.bytes.len());
         loop {
-            let chunk = dio_read(file, got.len() as u64, MIB + ctx.lbs)?;
-            if chunk.is_empty() {
-                break;
-            }
+            let want = MIB + ctx.lbs;
+            let chunk = dio_read(file, got.len() as u64, want)?;
             got.extend_from_slice(&chunk);
             if got.len() > self.bytes.len() {
                 return Err(format!(
                     "{what}: O_DIRECT reads return data past EOF ({size})"
                 ));
+            }
+            // A short read ends at EOF; reading on from there could start at an offset that
+            // is not block aligned, which O_DIRECT may refuse.
+            if chunk.len() < want {
+                break;
             }
         }
         let p = &self.pattern;
@@ -1395,11 +1398,6 @@ const NO_DIRECT_IO: &[u64] = &[
 /// offset and the length.
 const BOUNCEFS_MAGIC: u64 = 0x424f_4e43;
 
-fn does_direct_io(file: &File) -> Result<bool, String> {
-    let kind = sys::fs_type(file).map_err(|e| format!("fstatfs: {e}"))?;
-    Ok(!NO_DIRECT_IO.contains(&kind))
-}
-
 const MISALIGNED: &str = "misaligned";
 const MISALIGNED_SIZE: usize = 256 * KIB;
 
@@ -1555,15 +1553,41 @@ fn nowait_writes(ctx: &Ctx) -> Vec<Planned> {
     writes
 }
 
-/// The outcome of one `RWF_NOWAIT` call: how many bytes it did, 0 for `EAGAIN`.
-fn nowait_outcome(r: std::io::Result<usize>, direct_io: bool, what: &str) -> Result<usize, String> {
-    match r {
-        Ok(n) => Ok(n),
-        Err(e) if e.raw_os_error() == Some(sys::EAGAIN) => Ok(0),
-        Err(e) if !direct_io && e.raw_os_error() == Some(sys::EOPNOTSUPP) => Ok(0),
-        Err(e) => Err(format!(
-            "{what} with RWF_NOWAIT: {e}, expected success or EAGAIN"
-        )),
+/// What the `RWF_NOWAIT` calls of a run got: a file system may not offer the flag at all
+/// (`EOPNOTSUPP`: no `FMODE_NOWAIT`), but then it must refuse it every time.
+#[derive(Default)]
+struct NowaitCalls {
+    calls: usize,
+    refused: usize,
+}
+
+impl NowaitCalls {
+    /// The outcome of one `RWF_NOWAIT` call: how many bytes it did, 0 for `EAGAIN` or
+    /// `EOPNOTSUPP`.
+    fn outcome(&mut self, r: std::io::Result<usize>, what: &str) -> Result<usize, String> {
+        self.calls += 1;
+        match r {
+            Ok(n) => Ok(n),
+            Err(e) if e.raw_os_error() == Some(sys::EAGAIN) => Ok(0),
+            Err(e) if e.raw_os_error() == Some(sys::EOPNOTSUPP) => {
+                self.refused += 1;
+                Ok(0)
+            }
+            Err(e) => Err(format!(
+                "{what} with RWF_NOWAIT: {e}, expected success, EAGAIN or EOPNOTSUPP"
+            )),
+        }
+    }
+
+    /// Refusing the flag sometimes and taking it at other times is a bug.
+    fn consistent(&self) -> Result<(), String> {
+        if self.refused != 0 && self.refused != self.calls {
+            return Err(format!(
+                "RWF_NOWAIT refused with EOPNOTSUPP {} times of {}: either always or never",
+                self.refused, self.calls
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -1574,13 +1598,13 @@ fn nowait_read(
     file: &File,
     pos: u64,
     len: usize,
-    direct_io: bool,
+    nowait: &mut NowaitCalls,
 ) -> Result<(Vec<u8>, bool), String> {
     let mut buf = Aligned::new(len);
     let what = format!("O_DIRECT preadv2 of {len} bytes at {pos}");
     let r =
         sys::read_vectored_at_flags(file, &mut [IoSliceMut::new(&mut buf)], pos, sys::RWF_NOWAIT);
-    let n = nowait_outcome(r, direct_io, &what)?;
+    let n = nowait.outcome(r, &what)?;
     // Finish from the last whole logical block on: a short count need not be aligned.
     let done = n.min(len);
     let mut got = buf[..done].to_vec();
@@ -1596,12 +1620,12 @@ fn nowait_read(
 /// blocks, reads of them, a write into a hole and a read of the whole file either succeed
 /// (perhaps short) or fail with `EAGAIN`, nothing else; what `EAGAIN` or a short count
 /// left undone is then done without `RWF_NOWAIT`, and the data must be right. A file
-/// system without direct I/O (tmpfs, btrfs, NFS and the like) may also refuse the flag
-/// (`EOPNOTSUPP`).
+/// system that does not offer the flag (no `FMODE_NOWAIT`: tmpfs, and bouncefs today) must
+/// refuse every call with `EOPNOTSUPP`, and the summary says so.
 pub fn nowait(ctx: &Ctx) -> Result<String, String> {
     let (file, path) = ctx.create(NOWAIT, true)?;
     let p = ctx.pattern(NOWAIT);
-    let direct_io = does_direct_io(&file)?;
+    let mut nowait = NowaitCalls::default();
     let mut model = Model::new(p);
     model.write_version(0, NOWAIT_ALLOCATED, 1);
     dio_write(&file, 0, model.range(0, NOWAIT_ALLOCATED))?;
@@ -1615,13 +1639,13 @@ pub fn nowait(ctx: &Ctx) -> Result<String, String> {
         let data = Aligned::from_slice(model.range(pos, len));
         let what = format!("O_DIRECT pwritev2 of {len} bytes at {pos}");
         let r = sys::write_vectored_at_flags(&file, &[IoSlice::new(&data)], pos, sys::RWF_NOWAIT);
-        let n = nowait_outcome(r, direct_io, &what)?.min(len);
+        let n = nowait.outcome(r, &what)?.min(len);
         // What it left undone, from the last whole logical block on, without RWF_NOWAIT.
         let redo = n / ctx.lbs * ctx.lbs;
         if redo < len {
             dio_write(&file, pos + redo as u64, &data[redo..])?;
         }
-        let (back, all) = nowait_read(ctx, &file, pos, len, direct_io)?;
+        let (back, all) = nowait_read(ctx, &file, pos, len, &mut nowait)?;
         expect_same(
             &p,
             &back,
@@ -1632,7 +1656,7 @@ pub fn nowait(ctx: &Ctx) -> Result<String, String> {
         whole += usize::from(n == len) + usize::from(all);
         calls += 2;
     }
-    let (back, all) = nowait_read(ctx, &file, 0, NOWAIT_SIZE as usize, direct_io)?;
+    let (back, all) = nowait_read(ctx, &file, 0, NOWAIT_SIZE as usize, &mut nowait)?;
     expect_same(
         &p,
         &back,
@@ -1642,7 +1666,14 @@ pub fn nowait(ctx: &Ctx) -> Result<String, String> {
     )?;
     whole += usize::from(all);
     calls += 1;
+    nowait.consistent()?;
     nowait_verify(ctx)?;
+    if nowait.refused > 0 {
+        return Ok(format!(
+            "RWF_NOWAIT not offered: {calls} overwrites, reads and a write into a hole all \
+             refused with EOPNOTSUPP, the data right without the flag"
+        ));
+    }
     Ok(format!(
         "{calls} RWF_NOWAIT overwrites, reads and a write into a hole: {whole} done whole, \
          the rest EAGAIN or short"

@@ -5,7 +5,7 @@
 # bounced read completes in a worker, and fio's checksums find no difference. Then writes
 # that cover blocks in part, several in flight, keep each other's data.
 # timeout: 600
-# cost: 150
+# cost: 215
 . /build/vm/guest/lib.sh
 
 use_bouncefs /tmp/bouncefs
