@@ -6,7 +6,7 @@
 # reads with read_at must match what userspace reads. "stamp" writes the last
 # 4 KiB with write_at; userspace must then read exactly that block.
 # timeout: 120
-# cost: 20
+# cost: 30
 . /build/vm/guest/lib.sh
 
 insmod "$(module_path rust_bdev_report)"

@@ -4,7 +4,7 @@
 # fill_super and its per-device bounce decision, the root inode, statfs, kill_sb,
 # and the module reference a mount holds.
 # timeout: 180
-# cost: 20
+# cost: 40
 . /build/vm/guest/lib.sh
 
 insmod "$(module_path rust_probefs)"

@@ -8,7 +8,7 @@
 # and none on the plain disk unless bounce=always (run there without the tree, which is
 # copied buffered), unmount, fsck clean.
 # timeout: 1200
-# cost: 420
+# cost: 240
 . /build/vm/guest/lib.sh
 
 use_bouncefs /tmp/bouncefs

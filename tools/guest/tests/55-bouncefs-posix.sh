@@ -9,7 +9,7 @@
 # ENOSPC without losing earlier data. Checked once: fsync/fdatasync/syncfs succeed,
 # ENAMETOOLONG, mkfs -t and fsck -t.
 # timeout: 600
-# cost: 250
+# cost: 170
 . /build/vm/guest/lib.sh
 
 use_bouncefs /tmp/bouncefs

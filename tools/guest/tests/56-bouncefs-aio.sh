@@ -7,7 +7,7 @@
 # bounced read completes in a worker, and fio's checksums find no difference. Then writes
 # that cover blocks in part, several in flight, keep each other's data.
 # timeout: 600
-# cost: 215
+# cost: 115
 . /build/vm/guest/lib.sh
 
 use_bouncefs /tmp/bouncefs

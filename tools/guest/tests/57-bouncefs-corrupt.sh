@@ -14,7 +14,7 @@
 # (or be clean where the kernel rewrote a derived value). Any splat fails the test (the
 # runner checks dmesg). A corruption the list below does not know fails the test.
 # timeout: 600
-# cost: 480
+# cost: 150
 . /build/vm/guest/lib.sh
 
 use_bouncefs /tmp/bouncefs

@@ -8,7 +8,7 @@
 # alignment crossing pages (the heart of the bounce copy), O_APPEND, misaligned offsets,
 # lengths and addresses refused with EINVAL, RWF_NOWAIT. fsck after every bouncefs run.
 # timeout: 900
-# cost: 270
+# cost: 165
 . /build/vm/guest/lib.sh
 . /build/vm/guest/dio-matrix.sh
 

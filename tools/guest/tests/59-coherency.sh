@@ -6,7 +6,7 @@
 # memory mapped from another file of the file system, truncate racing O_DIRECT
 # writers and readers; then fsync, unmount, mount again and compare every file.
 # timeout: 900
-# cost: 315
+# cost: 145
 . /build/vm/guest/lib.sh
 . /build/vm/guest/dio-matrix.sh
 

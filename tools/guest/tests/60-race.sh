@@ -7,7 +7,7 @@
 # kernel log. With bounce=auto, and on XFS on the same disk, there must be no error at all
 # and no integrity message. The kernel log counts from the phase's marker to the next.
 # timeout: 900
-# cost: 300
+# cost: 185
 . /build/vm/guest/lib.sh
 
 use_bouncefs /tmp/race

@@ -8,7 +8,7 @@
 # refused with the metadata I/O error on block 0 in dmesg; after the errors, unmount, fsck
 # is clean and the data is intact.
 # timeout: 600
-# cost: 235
+# cost: 120
 . /build/vm/guest/lib.sh
 
 use_bouncefs /tmp/io-errors

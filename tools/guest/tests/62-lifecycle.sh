@@ -6,7 +6,7 @@
 # back), fsck clean after every unmount; the module is pinned while mounted, and a busy file
 # system refuses to unmount.
 # timeout: 600
-# cost: 295
+# cost: 170
 . /build/vm/guest/lib.sh
 
 mnt=/tmp/lifecycle

@@ -9,7 +9,7 @@
 # and at once remounted read-only, then unmounted, is on the disk and fsck is clean: the
 # remount must write everything back and leave the file system marked clean.
 # timeout: 300
-# cost: 90
+# cost: 30
 . /build/vm/guest/lib.sh
 
 use_bouncefs /tmp/readonly

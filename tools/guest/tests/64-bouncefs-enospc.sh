@@ -7,7 +7,7 @@
 # after a remount), a file written before is intact; deleting the file frees all its space
 # (blocks a failed write took past EOF included), a new write then works, fsck is clean.
 # timeout: 300
-# cost: 80
+# cost: 25
 . /build/vm/guest/lib.sh
 
 use_bouncefs /tmp/enospc
