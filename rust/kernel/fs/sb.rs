@@ -449,13 +449,15 @@ impl<T: FileSystem> Tables<T> {
     /// writing.
     unsafe extern "C" fn reconfigure(fc: *mut bindings::fs_context) -> c_int {
         from_result(|| {
-            // SAFETY: `fc` is valid for the call. A context for reconfiguration holds a
-            // reference to the root dentry of the mounted file system (`fc->root`) and an
-            // active reference to its super block, so both stay alive during the call.
+            // A context for reconfiguration holds a reference to the root dentry of the
+            // mounted file system (`fc->root`) and an active reference to its super block, so
+            // both stay alive during the call.
+            // SAFETY: `fc` is valid for the call, and `fc->root` is alive (above).
             let sb_ptr = unsafe { (*(*fc).root).d_sb };
-            // SAFETY: `sb_ptr` is alive (above) and of `T`'s type: the context was made for
-            // its `s_type`, whose `init_fs_context` installed this table, and only `T`'s
-            // registration installs it. A mounted super block went through `fill_super`.
+            // The context was made for the super block's `s_type`, whose `init_fs_context`
+            // installed this table, and only `T`'s registration installs it. A mounted super
+            // block went through `fill_super`.
+            // SAFETY: `sb_ptr` is alive (above) and of `T`'s type (just said).
             let sb = unsafe { SuperBlock::<T>::from_raw(sb_ptr) };
             // SAFETY: `fc` is valid; the VFS serialises calls on one fs_context.
             let (flags, mask) = unsafe { ((*fc).sb_flags, (*fc).sb_flags_mask) };
@@ -464,10 +466,9 @@ impl<T: FileSystem> Tables<T> {
             let remount = Remount::new(flags, mask, sb.is_read_only());
             match remount {
                 Remount::ReadOnly => {
-                    // SAFETY: The super block is alive (above) and `s_umount` is held, as
-                    // `sync_filesystem()` requires. It is still read-write, so this writes
-                    // everything back; the VFS does not, and skips read-only super blocks
-                    // from then on.
+                    // It is still read-write, so this writes everything back; the VFS does
+                    // not, and skips read-only super blocks from then on.
+                    // SAFETY: The super block is alive and `s_umount` is held for writing.
                     to_result(unsafe { bindings::sync_filesystem(sb_ptr) })?;
                 }
                 Remount::ReadWrite => {
