@@ -11,7 +11,7 @@ case "${1:-}" in
 check)
 	# The suites that must have run: the kernel crate's own and the project's.
 	kunit=rust_doctests_kernel,rust_kernel_str,rust_kvec,rust_allocator,rust_atomics
-	kunit=$kunit,rust_bio_bounce,rust_iomap
+	kunit=$kunit,rust_bio_bounce,rust_iomap,rust_fs_sb
 	set -- --log-dir /build/vm/logs --report /build/vm/logs/report.txt --kunit-required "$kunit"
 	[ -z "${VM_NAME:-}" ] || set -- "$@" --vm "$VM_NAME" --claim-dir /build/claims
 	[ "${VM_KUNIT:-1}" = 1 ] || set -- "$@" --no-kunit

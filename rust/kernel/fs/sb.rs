@@ -582,3 +582,30 @@ impl<T: FileSystem> Tables<T> {
         T::put_super(unsafe { SuperBlock::<T>::from_raw(sb) });
     }
 }
+
+#[macros::kunit_tests(rust_fs_sb)]
+mod tests {
+    use super::*;
+
+    const RDONLY: u32 = 1; // include/linux/fs.h: SB_RDONLY BIT(0)
+
+    #[test]
+    fn remount_follows_reconfigure_super() {
+        // mount -o remount,ro of a read-write mount: goes read-only (sync first).
+        assert_eq!(Remount::new(RDONLY, RDONLY, false), Remount::ReadOnly);
+        // mount -o remount,rw of a read-only mount.
+        assert_eq!(Remount::new(0, RDONLY, true), Remount::ReadWrite);
+        // Asking for the state it has already changes nothing.
+        assert_eq!(Remount::new(RDONLY, RDONLY, true), Remount::Unchanged);
+        assert_eq!(Remount::new(0, RDONLY, false), Remount::Unchanged);
+        // A remount whose mask leaves SB_RDONLY out never changes it, whatever the flags say.
+        assert_eq!(Remount::new(RDONLY, 0, false), Remount::Unchanged);
+        assert_eq!(Remount::new(0, 0, true), Remount::Unchanged);
+        // Other flags (SB_NOSUID BIT(1)) do not count.
+        assert_eq!(Remount::new(2, 2, false), Remount::Unchanged);
+        assert_eq!(
+            Remount::new(RDONLY | 2, RDONLY | 2, false),
+            Remount::ReadOnly
+        );
+    }
+}
