@@ -22,7 +22,7 @@ export XFSTESTS_DIR FSTYPES
 S := tools/scripts
 
 .PHONY: all toolchain kernel kernel-config kernel-pristine overlay modules tools \
-	check host-check vm-check demo bench shell xfstests rustdoc clippy fmt fmt-check clean kernel-clean distclean help
+	check host-check compile-fail vm-check demo bench shell xfstests rustdoc clippy fmt fmt-check clean kernel-clean distclean help
 
 all: modules tools
 
@@ -52,6 +52,9 @@ tools: toolchain ## build the userspace tools (the tools/ Cargo workspace)
 
 host-check: toolchain ## cargo test for the tools
 	@$(S)/build.sh host-check
+
+compile-fail: kernel ## misuses of the kernel crate's safe API that must not build (tools/compile-fail)
+	@$(S)/compile-fail.sh
 
 vm-check: modules tools ## the in-guest suite only
 	@$(S)/vm.sh check

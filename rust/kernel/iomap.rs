@@ -13,7 +13,11 @@ use crate::{
     bindings,
     block::bdev::BlockDevice,
     error::{from_result, to_result, Result},
-    fs::{inode::Inode, regular::Iocb, sb::FileSystem},
+    fs::{
+        inode::{non_negative, Inode},
+        regular::Iocb,
+        sb::FileSystem,
+    },
     iov::IovIterSource,
     prelude::*,
 };
@@ -22,6 +26,10 @@ use core::marker::PhantomData;
 pub mod dio;
 
 /// What a [`Map`] describes (`IOMAP_HOLE`, `IOMAP_MAPPED`...).
+///
+/// `IOMAP_INLINE` has no variant: iomap copies an inline mapping to or from
+/// `iomap->inline_data`, a kernel pointer [`Map`] cannot carry, so a map of that type could
+/// only send iomap to NULL plus an offset.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u16)]
 pub enum Type {
@@ -33,22 +41,14 @@ pub enum Type {
     Mapped = bindings::IOMAP_MAPPED as u16,
     /// Blocks allocated but not written: reads return zeroes, writes convert them on completion.
     Unwritten = bindings::IOMAP_UNWRITTEN as u16,
-    /// Data stored inline in the inode.
-    Inline = bindings::IOMAP_INLINE as u16,
 }
 
 impl Type {
     /// Decodes a `struct iomap`'s `type` field.
     pub fn from_raw(raw: u16) -> Option<Self> {
-        [
-            Self::Hole,
-            Self::Delalloc,
-            Self::Mapped,
-            Self::Unwritten,
-            Self::Inline,
-        ]
-        .into_iter()
-        .find(|t| *t as u16 == raw)
+        [Self::Hole, Self::Delalloc, Self::Mapped, Self::Unwritten]
+            .into_iter()
+            .find(|t| *t as u16 == raw)
     }
 }
 
@@ -67,14 +67,18 @@ macro_rules! flag_set {
         impl $name {
             $( $(#[$fmeta])* pub const $flag: Self = Self($value as $repr); )*
 
+            /// Every flag the set has a name for.
+            pub const ALL: Self = Self(0 $( | $value as $repr )*);
+
             /// The empty set.
             pub const fn empty() -> Self {
                 Self(0)
             }
 
-            /// Builds a set from the C bits; bits without a name here are kept.
+            /// Builds a set from the C bits; bits without a name here are dropped, so that
+            /// only flags this abstraction knows to be safe reach C.
             pub const fn from_raw(raw: $repr) -> Self {
-                Self(raw)
+                Self(raw & Self::ALL.0)
             }
 
             /// Returns the C bits.
@@ -135,19 +139,20 @@ flag_set! {
 
 flag_set! {
     /// Properties of a mapping: the `flags` field of `struct iomap` (`IOMAP_F_*`).
+    ///
+    /// Only flags that need nothing more than a [`Map`] carries: `IOMAP_F_SHARED` needs a
+    /// source map for copy-on-write, `IOMAP_F_BUFFER_HEAD` buffer heads, `IOMAP_F_XATTR`,
+    /// `IOMAP_F_ANON_WRITE` and the private flags file-system state iomap would call back
+    /// into, and `IOMAP_F_STALE` is iomap's own; none of them can be set.
     MapFlags(u16) {
         /// The blocks were allocated by this `iomap_begin`: iomap zeroes around partial writes.
         NEW = bindings::IOMAP_F_NEW;
         /// The inode has metadata not yet on disk that `fdatasync` must write.
         DIRTY = bindings::IOMAP_F_DIRTY;
-        /// The blocks are shared with another file.
-        SHARED = bindings::IOMAP_F_SHARED;
         /// The mapping merged several extents.
         MERGED = bindings::IOMAP_F_MERGED;
         /// Writes into this mapping can change the file size: iomap tells `iomap_end`.
         SIZE_CHANGED = bindings::IOMAP_F_SIZE_CHANGED;
-        /// The mapping is stale and must be looked up again.
-        STALE = bindings::IOMAP_F_STALE;
     }
 }
 
@@ -209,6 +214,12 @@ impl Map {
             addr,
             flags: MapFlags::empty(),
         }
+    }
+
+    /// Returns whether the map covers the byte at file offset `pos`: what iomap needs of the
+    /// map a file system returns for `pos`, or it loops, warns, or does I/O outside the extent.
+    pub fn covers(&self, pos: i64) -> bool {
+        self.offset <= pos && pos < self.offset.saturating_add_unsigned(self.length)
     }
 
     /// Returns the map with `flags` added.
@@ -303,8 +314,7 @@ impl<M: Operations + ?Sized> Tables<M> {
             // SAFETY: iomap passes an initialised inode of `M`'s file system.
             let inode = unsafe { Inode::<M::FileSystem>::from_raw(inode) };
             let map = M::begin(inode, pos, length, IterFlags::from_raw(flags))?;
-            if map.offset > pos || map.offset.saturating_add_unsigned(map.length) <= pos {
-                // A map that does not cover `pos` would make iomap loop or warn.
+            if !map.covers(pos) {
                 return Err(EIO);
             }
             // SAFETY: `iomap` is valid for writes for the call.
@@ -368,11 +378,15 @@ pub fn buffered_write<M: Operations + ?Sized>(
 }
 
 /// Zeroes `len` bytes of `inode` from `pos` in the page cache (`iomap_zero_range()`).
+/// `EINVAL` for a negative position or length, or a range past the largest offset.
 pub fn zero_range<M: Operations + ?Sized>(
     inode: &Inode<M::FileSystem>,
     pos: i64,
     len: i64,
 ) -> Result {
+    non_negative(pos)?
+        .checked_add(non_negative(len)?)
+        .ok_or(EINVAL)?;
     // SAFETY: The inode is valid; the ops table is static.
     to_result(unsafe {
         bindings::iomap_zero_range(
@@ -388,8 +402,10 @@ pub fn zero_range<M: Operations + ?Sized>(
 }
 
 /// Zeroes the rest of the block that contains `pos` (`iomap_truncate_page()`), as a
-/// truncate to `pos` needs so that growing the file again reads zeroes.
+/// truncate to `pos` needs so that growing the file again reads zeroes. `EINVAL` for a
+/// negative position.
 pub fn truncate_page<M: Operations + ?Sized>(inode: &Inode<M::FileSystem>, pos: i64) -> Result {
+    non_negative(pos)?;
     // SAFETY: The inode is valid; the ops table is static.
     to_result(unsafe {
         bindings::iomap_truncate_page(
@@ -511,15 +527,6 @@ mod tests {
 
     #[test]
     fn types_round_trip() {
-        for t in [
-            Type::Hole,
-            Type::Delalloc,
-            Type::Mapped,
-            Type::Unwritten,
-            Type::Inline,
-        ] {
-            assert_eq!(Type::from_raw(t as u16), Some(t));
-        }
         // include/linux/iomap.h: IOMAP_HOLE 0, IOMAP_DELALLOC 1, IOMAP_MAPPED 2,
         // IOMAP_UNWRITTEN 3, IOMAP_INLINE 4.
         for (raw, t) in [
@@ -527,11 +534,47 @@ mod tests {
             (1, Type::Delalloc),
             (2, Type::Mapped),
             (3, Type::Unwritten),
-            (4, Type::Inline),
         ] {
             assert_eq!(Type::from_raw(raw), Some(t));
         }
+        // An inline map has no variant: a `struct iomap` of that type does not decode.
+        assert_eq!(Type::from_raw(4), None);
         assert_eq!(Type::from_raw(99), None);
+    }
+
+    #[test]
+    fn maps_must_cover_pos() {
+        // What `begin` and writeback refuse: iomap would loop, warn, or write outside the
+        // extent with a map that ends at or before `pos`, or starts after it.
+        let map = Map::blocks(Type::Mapped, 8192, 4096, 1 << 20);
+        assert!(map.covers(8192) && map.covers(12287));
+        assert!(!map.covers(8191) && !map.covers(12288));
+        assert!(!Map::hole(0, 0).covers(0));
+        // An extent that would run past the largest offset does not wrap around.
+        assert!(Map::hole(i64::MAX - 1, u64::MAX).covers(i64::MAX - 1));
+        assert!(!Map::hole(i64::MAX - 1, u64::MAX).covers(0));
+    }
+
+    #[test]
+    fn negative_offsets_and_sizes_are_refused() {
+        // `set_size`, `truncate_*`, `zero_range` and `truncate_page` check with this before
+        // a `loff_t` reaches C.
+        assert_eq!(non_negative(-1), Err(EINVAL));
+        assert_eq!(non_negative(i64::MIN), Err(EINVAL));
+        assert_eq!(non_negative(0), Ok(0));
+        assert_eq!(non_negative(i64::MAX), Ok(i64::MAX));
+    }
+
+    #[test]
+    fn unnamed_flag_bits_are_dropped() {
+        // IOMAP_F_SHARED (bit 2), IOMAP_F_BUFFER_HEAD (bit 4) and IOMAP_F_STALE have no name
+        // here: a map cannot carry them, even from raw bits.
+        assert_eq!(MapFlags::from_raw(1 << 2), MapFlags::empty());
+        assert_eq!(MapFlags::from_raw(1 << 4), MapFlags::empty());
+        assert_eq!(
+            MapFlags::from_raw(u16::MAX),
+            MapFlags::NEW | MapFlags::DIRTY | MapFlags::MERGED | MapFlags::SIZE_CHANGED
+        );
     }
 
     #[test]

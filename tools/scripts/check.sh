@@ -34,6 +34,25 @@ else
 	failed=$((failed + 1))
 fi
 
+# The compile-fail suite: misuses of the kernel crate's safe API that must not build.
+set +o errexit
+cf_out=$("$S/compile-fail.sh" 2>&1)
+cf_status=$?
+set -o errexit
+printf '%s\n' "$cf_out" | grep -E '^(PASS|FAIL)  ' || true
+cf_summary=$(printf '%s\n' "$cf_out" | sed -n 's/^\([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed$/\1 \2/p' | tail -n 1)
+cf_failed=0
+if [ -n "$cf_summary" ]; then
+	read -r cf_passed cf_failed <<<"$cf_summary"
+	passed=$((passed + cf_passed))
+	failed=$((failed + cf_failed))
+fi
+if [ -z "$cf_summary" ] || { [ "$cf_status" != 0 ] && [ "$cf_failed" = 0 ]; }; then
+	printf '%s\n' "$cf_out" | tail -n 20
+	echo "FAIL  compile-fail: the suite did not run (exit $cf_status)"
+	failed=$((failed + 1))
+fi
+
 # The in-guest suite, in VM_COUNT VMs side by side (default 1), each with its own disks and
 # logs, that share it: each VM claims the costliest tests still unclaimed; the first also
 # runs the KUnit suites at boot. Their reports are merged into one, in file-name order.

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
-# vm.sh check|demo|shell|bench|xfstests: boot the test kernel with virtme-ng under TCG.
+# vm.sh check|demo|shell|bench|xfstests|exec: boot the test kernel with virtme-ng under TCG.
+# exec runs the guest command VM_EXEC (with the disks set up, as the suite has them) and
+# ends: for experiments and profiling, e.g. VM_EXEC="bash -x /build/vm/guest/tests/50-bouncefs.sh".
 #
 # The guest runs on the build root (shared read-only by virtme-ng), with
 # /build/vm writable. Disks attached:
@@ -16,7 +18,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 need_root vm
 
 mode=${1:-}
-case "$mode" in check | demo | shell | bench | xfstests) ;; *) die vm "usage: vm.sh check|demo|shell|bench|xfstests" ;; esac
+case "$mode" in check | demo | shell | bench | xfstests | exec) ;; *) die vm "usage: vm.sh check|demo|shell|bench|xfstests|exec" ;; esac
+[ "$mode" != exec ] || [ -n "${VM_EXEC:-}" ] || die vm "vm.sh exec runs the guest command in VM_EXEC, which is empty."
 [ -f "$TREE/arch/x86/boot/bzImage" ] || die vm "no built kernel: run 'make kernel'."
 
 # The guest always finds its directory at /build/vm. VM_INSTANCE names another directory
@@ -106,6 +109,8 @@ if [ "$mode" = xfstests ]; then
 	[ "${XFSTESTS_DISKS:-scsi_debug}" = nvme ] || VM_MEMORY=$((2048 + n * ${XFSTESTS_DISK_MB:-1024} * 66 / 64))M
 	extra_rw=(--rwdir "$XFSTESTS_IN_ROOT")
 fi
+# VM_QEMU_OPTS: more QEMU options, for experiments (VM_QEMU_OPTS="-cpu max").
+[ -z "${VM_QEMU_OPTS:-}" ] || qemu_opts+=" $VM_QEMU_OPTS"
 # VMs that share make check's suite claim its tests in one directory all of them write
 # (check.sh empties it before they start).
 if [ "$mode" = check ] && [ -n "${VM_NAME:-}" ]; then
@@ -160,6 +165,10 @@ bench)
 		[ -z "${!var:-}" ] || guest_cmd+="$var=${!var@Q} "
 	done
 	guest_cmd+="$IN_VM/guest/run.sh bench"
+	;;
+exec)
+	step "boot the test kernel and run: $VM_EXEC" "2 min to boot under TCG with KASAN"
+	guest_cmd=". $IN_VM/guest/setup.sh && $VM_EXEC"
 	;;
 xfstests)
 	step "boot the test kernel and run xfstests" "seconds to minutes per test under TCG with KASAN: hours for the whole selection"

@@ -22,7 +22,7 @@ use crate::{
     sync::aref::{ARef, AlwaysRefCounted},
     types::Opaque,
 };
-use core::{marker::PhantomData, ptr::NonNull};
+use core::{marker::PhantomData, mem::MaybeUninit, ptr::NonNull};
 
 /// The most segments one bio can have (`BIO_MAX_VECS`).
 pub const MAX_VECS: u16 = bindings::BIO_MAX_VECS as u16;
@@ -199,14 +199,15 @@ impl Bio {
     /// changes to the caller's buffer cannot reach the device. `src` advances by exactly
     /// [`Bio::size`] bytes.
     ///
-    /// Fails with `EINVAL` unless the bio is an empty, uncloned write bio; with `EFAULT` if the
-    /// source cannot be read (nothing is consumed then); with `ENOMEM`.
+    /// Fails with `EINVAL` unless the bio is an empty, uncloned write bio, `src` has data,
+    /// `maxlen` is not 0 and `minsize` is a power of two; with `EFAULT` if the source cannot be
+    /// read (nothing is consumed then); with `ENOMEM`.
     pub fn bounce_write<'data>(
         this: ARef<Self>,
         src: &mut IovIterSource<'data>,
         maxlen: usize,
         minsize: usize,
-    ) -> Result<Bounced<'data>> {
+    ) -> Result<Bounced<'data, ToDevice>> {
         // SAFETY: `src` is valid for reads for `'data`.
         unsafe { Self::bounce(this, src, maxlen, minsize) }
     }
@@ -217,13 +218,14 @@ impl Bio {
     /// exactly [`Bio::size`] bytes.
     ///
     /// Fails with `EINVAL` unless the bio is an empty, uncloned read bio with at least two
-    /// segments; with `ENOMEM`.
+    /// segments, `dst` has room, `maxlen` is not 0 and `minsize` is a power of two; with
+    /// `ENOMEM`.
     pub fn bounce_read<'data>(
         this: ARef<Self>,
         dst: &mut IovIterDest<'data>,
         maxlen: usize,
         minsize: usize,
-    ) -> Result<Bounced<'data>> {
+    ) -> Result<Bounced<'data, FromDevice>> {
         // SAFETY: `dst` is valid for writes for `'data`.
         unsafe { Self::bounce(this, dst, maxlen, minsize) }
     }
@@ -239,9 +241,11 @@ impl Bio {
         iter: &mut I,
         maxlen: usize,
         minsize: usize,
-    ) -> Result<Bounced<'data>> {
+    ) -> Result<Bounced<'data, I::Direction>> {
         this.check_bounceable(I::OPERATION)?;
-        if !minsize.is_power_of_two() {
+        // Nothing to bounce would reach the page allocator as a request of order
+        // `get_order(0)` (52 on x86-64), which it refuses with a warning.
+        if !minsize.is_power_of_two() || maxlen == 0 || iter.remaining() == 0 {
             return Err(EINVAL);
         }
         let raw = iter.as_raw_iter();
@@ -255,6 +259,8 @@ impl Bio {
         // SAFETY: The bio is an empty, uncloned bio in the iterator's direction that we hold;
         // the caller guarantees the iterator's memory for `'data`, which the result carries.
         to_result(unsafe { bindings::bio_iov_iter_bounce(this.as_raw(), raw, maxlen, minsize) })?;
+        // INVARIANT: `bio_iov_iter_bounce()` succeeded on the bio, in the direction of `I`; the
+        // caller guarantees the memory for `'data`.
         Ok(Bounced {
             bio: this,
             mark_dirty,
@@ -267,32 +273,51 @@ impl Bio {
 pub trait BounceIter: private::Sealed {
     /// The bio operation that moves data in this iterator's direction.
     const OPERATION: Operation;
+    /// [`ToDevice`] or [`FromDevice`]: what the bounce buffer holds.
+    type Direction: private::Sealed;
     /// Returns the raw iterator.
     fn as_raw_iter(&mut self) -> *mut bindings::iov_iter;
+    /// Returns the bytes left in the iterator.
+    fn remaining(&self) -> usize;
 }
+
+/// The bounce buffer of a write: a copy of the caller's data, initialised.
+pub struct ToDevice;
+/// The bounce buffer of a read: memory the device fills, uninitialised until it has.
+pub struct FromDevice;
 
 mod private {
     pub trait Sealed {}
     impl Sealed for crate::iov::IovIterSource<'_> {}
     impl Sealed for crate::iov::IovIterDest<'_> {}
+    impl Sealed for super::ToDevice {}
+    impl Sealed for super::FromDevice {}
 }
 
 impl BounceIter for IovIterSource<'_> {
     const OPERATION: Operation = Operation::Write;
+    type Direction = ToDevice;
     fn as_raw_iter(&mut self) -> *mut bindings::iov_iter {
         self.as_raw()
+    }
+    fn remaining(&self) -> usize {
+        self.len()
     }
 }
 
 impl BounceIter for IovIterDest<'_> {
     const OPERATION: Operation = Operation::Read;
+    type Direction = FromDevice;
     fn as_raw_iter(&mut self) -> *mut bindings::iov_iter {
         self.as_raw()
     }
+    fn remaining(&self) -> usize {
+        self.len()
+    }
 }
 
-/// A bio whose data goes through bounce buffers, set up by [`Bio::bounce_write`] or
-/// [`Bio::bounce_read`].
+/// A bio whose data goes through bounce buffers, set up by [`Bio::bounce_write`]
+/// (`D` = [`ToDevice`]) or [`Bio::bounce_read`] (`D` = [`FromDevice`]).
 ///
 /// [`Bounced::unbounce`] finishes it: for reads it copies the data into the caller's memory
 /// (unless the I/O failed), then frees the bounce buffers and releases the caller's pages.
@@ -300,44 +325,34 @@ impl BounceIter for IovIterDest<'_> {
 ///
 /// # Invariants
 ///
-/// `bio` was set up by a successful `bio_iov_iter_bounce()` and has not been unbounced; for
-/// reads it references memory valid for `'data`.
-pub struct Bounced<'data> {
+/// `bio` was set up by a successful `bio_iov_iter_bounce()` in the direction `D` and has not
+/// been unbounced; for reads it references memory valid for `'data`.
+pub struct Bounced<'data, D> {
     bio: ARef<Bio>,
     mark_dirty: bool,
-    _data: PhantomData<&'data mut [u8]>,
+    _data: PhantomData<(&'data mut [u8], D)>,
 }
 
-impl<'data> Bounced<'data> {
+impl<D> Bounced<'_, D> {
     /// Returns the bio, for example to set its sector and submit it.
     pub fn bio(&self) -> &Bio {
         &self.bio
     }
 
-    /// Calls `f` on each bounce buffer segment in order, as mutable bytes: the data a write
-    /// will send, or the space a read fills. Useful to checksum the stable copy, or in tests to
-    /// stand in for the device.
-    pub fn for_each_bounce_segment(&mut self, mut f: impl FnMut(&mut [u8])) {
+    /// Calls `f` with the address and length of each of the first `count` segments.
+    fn for_each_segment(&mut self, count: u16, mut f: impl FnMut(*mut u8, usize)) {
         let raw = self.bio.as_raw();
-        // For reads the bounce buffer is segment 0 alone; the others are the caller's pages.
-        let count = match self.bio.operation() {
-            Operation::Read => 1,
-            _ => self.bio.segments(),
-        };
-        for i in 0..usize::from(count) {
-            // The bio is set up, ours and not in flight (type invariant), so while we hold
-            // `&mut self` nobody else touches its vector or bounce pages, which come from
-            // `folio_alloc_greedy(GFP_KERNEL)` and so are in the direct map.
-            // SAFETY: `i < count <= bi_vcnt`: an initialised entry, whose `bv_len` bytes at
-            // `bvec_virt` are ours (see above).
-            let segment = unsafe {
+        for i in 0..usize::from(count.min(self.bio.segments())) {
+            // SAFETY: `i < bi_vcnt`: an initialised entry of the bio's vector, which nobody
+            // else changes while the bio is set up and ours (type invariant).
+            let (addr, len) = unsafe {
                 let bvec = (*raw).bi_io_vec.add(i);
-                core::slice::from_raw_parts_mut(
+                (
                     bindings::bvec_virt(bvec).cast::<u8>(),
                     (*bvec).bv_len as usize,
                 )
             };
-            f(segment);
+            f(addr, len);
         }
     }
 
@@ -359,7 +374,37 @@ impl<'data> Bounced<'data> {
     }
 }
 
-impl Drop for Bounced<'_> {
+impl Bounced<'_, ToDevice> {
+    /// Calls `f` on each bounce buffer segment in order: the stable copy of the data the
+    /// write will send, for example to checksum it, or in tests to look at it.
+    pub fn for_each_bounce_segment(&mut self, mut f: impl FnMut(&mut [u8])) {
+        let count = self.bio.segments();
+        self.for_each_segment(count, |addr, len| {
+            // SAFETY: The segment is a bounce folio of the bio (every segment of a bounced
+            // write is), allocated by `folio_alloc_greedy(GFP_KERNEL)` and so in the direct
+            // map, filled with the caller's data by `bio_iov_iter_bounce()`: `len`
+            // initialised bytes at `addr`, ours alone while we hold `&mut self`.
+            f(unsafe { core::slice::from_raw_parts_mut(addr, len) })
+        });
+    }
+}
+
+impl Bounced<'_, FromDevice> {
+    /// Calls `f` on the bounce buffer: the space the device fills, which
+    /// [`Bounced::unbounce`] copies to the caller. Nothing initialised it, so it is
+    /// [`MaybeUninit`]; in tests a stand-in for the device writes it.
+    pub fn for_each_bounce_segment(&mut self, mut f: impl FnMut(&mut [MaybeUninit<u8>])) {
+        // For reads the bounce buffer is segment 0 alone; the others are the caller's pages.
+        self.for_each_segment(1, |addr, len| {
+            // SAFETY: Segment 0 of a bounced read is its bounce folio, in the direct map
+            // (`folio_alloc_greedy(GFP_KERNEL)`), `len` bytes at `addr`, ours alone while we
+            // hold `&mut self`; `MaybeUninit` makes no claim about their contents.
+            f(unsafe { core::slice::from_raw_parts_mut(addr.cast(), len) })
+        });
+    }
+}
+
+impl<D> Drop for Bounced<'_, D> {
     fn drop(&mut self) {
         // SAFETY: By the type invariant the bio is set up and not yet unbounced; as an error,
         // nothing is copied.
@@ -447,7 +492,9 @@ mod tests {
             let device = pattern(size, 3)?;
             let mut off = 0;
             bounced.for_each_bounce_segment(|seg| {
-                seg.copy_from_slice(&device[off..off + seg.len()]);
+                for (to, from) in seg.iter_mut().zip(&device[off..]) {
+                    to.write(*from);
+                }
                 off += seg.len();
             });
             assert_eq!(off, size);
@@ -494,26 +541,28 @@ mod tests {
             unsafe {
                 bindings::iov_iter_kvec(&mut raw_iter, dir, kvecs.as_ptr(), kvecs.len(), 8 * 512)
             };
-            let (nr_vecs, bounced) = if op.is_write() {
+            // (segments the bio has room for, segments used, bytes), bounce dropped.
+            let (nr_vecs, used, size) = if op.is_write() {
                 // SAFETY: A valid source iterator, used only through this reference.
                 let src = unsafe { IovIterSource::from_raw(&mut raw_iter) };
                 let nr_vecs = Bio::bounce_nr_vecs(src);
                 let bio = Bio::alloc(None, nr_vecs, op, GFP_KERNEL)?;
-                (nr_vecs, Bio::bounce_write(bio, src, usize::MAX, 512)?)
+                let bounced = Bio::bounce_write(bio, src, usize::MAX, 512)?;
+                (nr_vecs, bounced.bio().segments(), bounced.bio().size())
             } else {
                 // SAFETY: A valid destination iterator, used only through this reference.
                 let dst = unsafe { IovIterDest::from_raw(&mut raw_iter) };
                 let nr_vecs = Bio::bounce_nr_vecs(dst);
                 let bio = Bio::alloc(None, nr_vecs, op, GFP_KERNEL)?;
-                (nr_vecs, Bio::bounce_read(bio, dst, usize::MAX, 512)?)
+                let bounced = Bio::bounce_read(bio, dst, usize::MAX, 512)?;
+                (nr_vecs, bounced.bio().segments(), bounced.bio().size())
             };
-            assert!(bounced.bio().segments() <= nr_vecs);
-            assert_eq!(bounced.bio().size(), 8 * 512);
+            assert!(used <= nr_vecs);
+            assert_eq!(size, 8 * 512);
             if op == Operation::Read {
                 // One segment for the buffer, and the caller's pages after it.
                 assert_eq!(nr_vecs, 8 + 1);
             }
-            drop(bounced);
         }
         Ok(())
     }
@@ -532,6 +581,31 @@ mod tests {
         assert!(Bio::bounce_write(write_bio, src, 4096, 3).is_err());
         assert_eq!(src.len(), 4096);
         assert!(Bio::alloc(None, MAX_VECS + 1, Operation::Write, GFP_KERNEL).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn nothing_to_bounce_is_refused() -> Result {
+        // Without the check these reach `folio_alloc(get_order(0))`: an order-52 request the
+        // page allocator refuses with a WARN, which fails the suite as a splat.
+        let mut data = pattern(4096, 1)?;
+        // SAFETY: All-zero is a valid `kvec`.
+        let mut kvec: bindings::kvec = unsafe { core::mem::zeroed() };
+        let mut raw_iter = kvec_iter(&mut data, &mut kvec, bindings::ITER_SOURCE);
+        // SAFETY: A valid source iterator, used only through this reference.
+        let src = unsafe { IovIterSource::from_raw(&mut raw_iter) };
+        let bio = Bio::alloc(None, 4, Operation::Write, GFP_KERNEL)?;
+        assert_eq!(Bio::bounce_write(bio, src, 0, 512).err(), Some(EINVAL));
+        assert_eq!(src.len(), 4096);
+
+        let mut empty = KVec::<u8>::new();
+        // SAFETY: All-zero is a valid `kvec`.
+        let mut kvec: bindings::kvec = unsafe { core::mem::zeroed() };
+        let mut raw_iter = kvec_iter(&mut empty, &mut kvec, bindings::ITER_DEST);
+        // SAFETY: A valid (empty) destination iterator, used only through this reference.
+        let dst = unsafe { IovIterDest::from_raw(&mut raw_iter) };
+        let bio = Bio::alloc(None, 4, Operation::Read, GFP_KERNEL)?;
+        assert_eq!(Bio::bounce_read(bio, dst, 4096, 512).err(), Some(EINVAL));
         Ok(())
     }
 

@@ -132,7 +132,9 @@ impl<M: iomap::Operations + ?Sized> Tables<M> {
             if pos < map.offset || pos >= map.offset.saturating_add_unsigned(map.length) {
                 let length = i64::try_from(end_pos).map_err(|_| EIO)? - pos;
                 let map = M::begin(inode, pos, length, IterFlags::WRITE)?;
-                if map.kind != Type::Mapped || map.offset > pos {
+                // Only allocated, written blocks can take dirty data; anything else, or a map
+                // that does not cover `pos` (iomap would write outside the extent), is refused.
+                if map.kind != Type::Mapped || !map.covers(pos) {
                     return Err(EIO);
                 }
                 map.fill(&mut wpc_ref.iomap, inode.super_block().bdev());

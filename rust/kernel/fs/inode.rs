@@ -27,7 +27,7 @@ use crate::{
     prelude::*,
     str::CStrExt,
     sync::aref::{ARef, AlwaysRefCounted},
-    types::Opaque,
+    types::{NotThreadSafe, Opaque},
 };
 use core::{cell::UnsafeCell, marker::PhantomData, mem::MaybeUninit, ptr::NonNull};
 
@@ -156,10 +156,12 @@ impl<T: FileSystem> Inode<T> {
     }
 
     /// Sets the file size (`i_size_write()`); the caller holds the inode lock or otherwise
-    /// serialises size changes, as the VFS requires.
-    pub fn set_size(&self, size: i64) {
+    /// serialises size changes, as the VFS requires. `EINVAL` for a negative size.
+    pub fn set_size(&self, size: i64) -> Result {
+        let size = non_negative(size)?;
         // SAFETY: By the type invariant the inode is valid.
         unsafe { bindings::i_size_write(self.as_raw(), size) };
+        Ok(())
     }
 
     /// Returns the number of 512-byte sectors allocated (`i_blocks`).
@@ -270,27 +272,38 @@ impl<T: FileSystem> Inode<T> {
     }
 
     /// Sets the size to `size` and drops the page cache beyond it (`truncate_setsize()`);
-    /// the caller holds the inode lock and the mapping's invalidate lock.
-    pub fn truncate_setsize(&self, size: i64) {
+    /// the caller holds the inode lock and the mapping's invalidate lock. `EINVAL` for a
+    /// negative size.
+    pub fn truncate_setsize(&self, size: i64) -> Result {
+        let size = non_negative(size)?;
         // SAFETY: By the type invariant the inode is valid.
         unsafe { bindings::truncate_setsize(self.as_raw(), size) };
+        Ok(())
     }
 
     /// Drops the page cache of the byte range `start..=end` (`truncate_pagecache_range()`),
     /// waiting for writeback of its pages and unmapping them from every process; parts of
     /// folios that straddle either end are zeroed in memory. The caller holds the inode lock
     /// and the mapping's invalidate lock, and wrote dirty pages of the range back first.
-    pub fn truncate_pagecache_range(&self, start: i64, end: i64) {
+    /// `EINVAL` unless `0 <= start <= end`.
+    pub fn truncate_pagecache_range(&self, start: i64, end: i64) -> Result {
+        if non_negative(start)? > end {
+            return Err(EINVAL);
+        }
         // SAFETY: By the type invariant the inode is valid.
         unsafe { bindings::truncate_pagecache_range(self.as_raw(), start, end) };
+        Ok(())
     }
 
     /// Drops the page cache from byte `from` to the end (`truncate_pagecache()`), as a
     /// truncation to `from` would, without changing the size; the caller holds the inode
-    /// lock and the mapping's invalidate lock, and wrote dirty pages back first.
-    pub fn truncate_pagecache(&self, from: i64) {
+    /// lock and the mapping's invalidate lock, and wrote dirty pages back first. `EINVAL`
+    /// for a negative offset.
+    pub fn truncate_pagecache(&self, from: i64) -> Result {
+        let from = non_negative(from)?;
         // SAFETY: By the type invariant the inode is valid.
         unsafe { bindings::truncate_pagecache(self.as_raw(), from) };
+        Ok(())
     }
 
     /// Returns whether the page cache of the inode asks for stable pages during writeback
@@ -304,14 +317,16 @@ impl<T: FileSystem> Inode<T> {
     pub fn lock(&self) -> LockGuard<'_, T> {
         // SAFETY: By the type invariant the inode is valid.
         unsafe { bindings::inode_lock(self.as_raw()) };
-        LockGuard(self, true)
+        // INVARIANT: The current task took `i_rwsem` exclusively just above.
+        LockGuard(self, true, NotThreadSafe)
     }
 
     /// Takes the inode lock (`i_rwsem`) shared.
     pub fn lock_shared(&self) -> LockGuard<'_, T> {
         // SAFETY: By the type invariant the inode is valid.
         unsafe { bindings::inode_lock_shared(self.as_raw()) };
-        LockGuard(self, false)
+        // INVARIANT: The current task took `i_rwsem` shared just above.
+        LockGuard(self, false, NotThreadSafe)
     }
 
     /// Takes the inode lock exclusively without sleeping; `EAGAIN` if it is held.
@@ -319,7 +334,10 @@ impl<T: FileSystem> Inode<T> {
         // SAFETY: By the type invariant the inode is valid.
         match unsafe { bindings::inode_trylock(self.as_raw()) } {
             0 => Err(EAGAIN),
-            _ => Ok(LockGuard(self, true)),
+            _ => {
+                // INVARIANT: The current task took `i_rwsem` exclusively: the trylock succeeded.
+                Ok(LockGuard(self, true, NotThreadSafe))
+            }
         }
     }
 
@@ -328,7 +346,10 @@ impl<T: FileSystem> Inode<T> {
         // SAFETY: By the type invariant the inode is valid.
         match unsafe { bindings::inode_trylock_shared(self.as_raw()) } {
             0 => Err(EAGAIN),
-            _ => Ok(LockGuard(self, false)),
+            _ => {
+                // INVARIANT: The current task took `i_rwsem` shared: the trylock succeeded.
+                Ok(LockGuard(self, false, NotThreadSafe))
+            }
         }
     }
 
@@ -337,23 +358,38 @@ impl<T: FileSystem> Inode<T> {
     pub fn invalidate_lock(&self) -> InvalidateGuard<'_, T> {
         // SAFETY: By the type invariant the inode and its mapping are valid.
         unsafe { bindings::filemap_invalidate_lock((*self.as_raw()).i_mapping) };
-        InvalidateGuard(self, true)
+        // INVARIANT: The current task took `invalidate_lock` exclusively just above.
+        InvalidateGuard(self, true, NotThreadSafe)
     }
 
     /// Takes the mapping's invalidate lock shared (page faults, reads).
     pub fn invalidate_lock_shared(&self) -> InvalidateGuard<'_, T> {
         // SAFETY: By the type invariant the inode and its mapping are valid.
         unsafe { bindings::filemap_invalidate_lock_shared((*self.as_raw()).i_mapping) };
-        InvalidateGuard(self, false)
+        // INVARIANT: The current task took `invalidate_lock` shared just above.
+        InvalidateGuard(self, false, NotThreadSafe)
+    }
+}
+
+/// Returns `value` if it is a valid file offset or size (not negative), `EINVAL` otherwise: C
+/// takes them as `loff_t` and a negative one is no size at all.
+pub(crate) fn non_negative(value: i64) -> Result<i64> {
+    if value < 0 {
+        Err(EINVAL)
+    } else {
+        Ok(value)
     }
 }
 
 /// The inode lock, held until dropped.
 ///
+/// Not [`Send`]: an rwsem is released by the task that took it (lockdep and the rwsem's
+/// owner tracking rely on it), so the guard cannot move to another thread.
+///
 /// # Invariants
 ///
-/// The inode's `i_rwsem` is held, exclusively if `1` is true.
-pub struct LockGuard<'a, T: FileSystem>(&'a Inode<T>, bool);
+/// The inode's `i_rwsem` is held by the current task, exclusively if `1` is true.
+pub struct LockGuard<'a, T: FileSystem>(&'a Inode<T>, bool, NotThreadSafe);
 
 impl<T: FileSystem> Drop for LockGuard<'_, T> {
     fn drop(&mut self) {
@@ -370,10 +406,13 @@ impl<T: FileSystem> Drop for LockGuard<'_, T> {
 
 /// The mapping's invalidate lock, held until dropped.
 ///
+/// Not [`Send`], as [`LockGuard`]: the task that took the rwsem releases it.
+///
 /// # Invariants
 ///
-/// The inode mapping's `invalidate_lock` is held, exclusively if `1` is true.
-pub struct InvalidateGuard<'a, T: FileSystem>(&'a Inode<T>, bool);
+/// The inode mapping's `invalidate_lock` is held by the current task, exclusively if `1` is
+/// true.
+pub struct InvalidateGuard<'a, T: FileSystem>(&'a Inode<T>, bool, NotThreadSafe);
 
 impl<T: FileSystem> Drop for InvalidateGuard<'_, T> {
     fn drop(&mut self) {
@@ -911,6 +950,24 @@ impl<T: FileSystem> Ops<T> {
 struct OpsTables<U: ?Sized>(PhantomData<U>);
 
 impl<U: Operations + ?Sized> OpsTables<U> {
+    /// Returns `inode` if it belongs to `dir`'s super block. An inode of another mount of the
+    /// same type (kept from an earlier call) would put a foreign inode into this mount's
+    /// dentry tree: it is dropped and the call fails with `EIO`.
+    fn same_mount(
+        dir: &Inode<U::FileSystem>,
+        inode: ARef<Inode<U::FileSystem>>,
+    ) -> Result<ARef<Inode<U::FileSystem>>> {
+        if !core::ptr::eq(inode.super_block(), dir.super_block()) {
+            crate::pr_err!(
+                "inode {} of another mount returned in directory {}\n",
+                inode.ino(),
+                dir.ino()
+            );
+            return Err(EIO);
+        }
+        Ok(inode)
+    }
+
     /// # Safety
     ///
     /// Called by the VFS with a directory of `U`'s file system and a dentry in it.
@@ -921,7 +978,9 @@ impl<U: Operations + ?Sized> OpsTables<U> {
     ) -> *mut bindings::dentry {
         // SAFETY: The VFS passes valid, initialised objects of `U`'s file system.
         let (dir_ref, dentry_ref) = unsafe { (Inode::from_raw(dir), DEntry::from_raw(dentry)) };
-        match U::lookup(dir_ref, dentry_ref) {
+        let found = U::lookup(dir_ref, dentry_ref)
+            .and_then(|inode| inode.map(|i| Self::same_mount(dir_ref, i)).transpose());
+        match found {
             // SAFETY: `d_splice_alias` takes over the reference (or none for a negative
             // dentry) and returns a dentry or an error pointer.
             Ok(inode) => unsafe {
@@ -950,7 +1009,7 @@ impl<U: Operations + ?Sized> OpsTables<U> {
             idmap,
             dir: dir_ref,
         };
-        let inode = U::create(&creator, dentry_ref, mode, rdev)?;
+        let inode = Self::same_mount(dir_ref, U::create(&creator, dentry_ref, mode, rdev)?)?;
         // SAFETY: The dentry is negative and locked by the VFS; it takes our reference.
         unsafe { bindings::d_instantiate(dentry, ARef::into_raw(inode).as_ptr().cast()) };
         Ok(())
@@ -1028,7 +1087,7 @@ impl<U: Operations + ?Sized> OpsTables<U> {
                 idmap,
                 dir: dir_ref,
             };
-            let inode = U::symlink(&creator, dentry_ref, target)?;
+            let inode = Self::same_mount(dir_ref, U::symlink(&creator, dentry_ref, target)?)?;
             // SAFETY: The dentry is negative and locked by the VFS; it takes our reference.
             unsafe { bindings::d_instantiate(dentry, ARef::into_raw(inode).as_ptr().cast()) };
             Ok(0)

@@ -115,20 +115,86 @@ impl<'a, T: FileSystem> Iocb<'a, T> {
     }
 
     /// Makes `written` bytes just written durable if the file or call asks for it (`O_SYNC`,
-    /// `O_DSYNC`, `RWF_SYNC`: `generic_write_sync()`); returns `written` or the error.
-    pub fn write_sync(&mut self, written: usize) -> Result<usize> {
-        let count = isize::try_from(written).map_err(|_| EINVAL)?;
-        // SAFETY: By the type invariant the kiocb is valid.
+    /// `O_DSYNC`, `RWF_SYNC`: `generic_write_sync()`), and ends the call with them.
+    pub fn write_sync(self, written: usize) -> Result<Done<'a>> {
+        let count = isize::try_from(written).map_err(|_| EOVERFLOW)?;
+        // SAFETY: By the type invariant the kiocb is valid and ours.
         let ret = unsafe { bindings::generic_write_sync(self.raw, count) };
+        self.done(iomap::to_result_size(ret)?)
+    }
+
+    /// Reads through the page cache (`filemap_read()`), which iomap fills through the file's
+    /// address-space operations; advances the position. Also right for an `IOCB_DIRECT`
+    /// iocb that a file system serves buffered: `generic_file_read_iter()` would hand that
+    /// to `a_ops->direct_IO`, which iomap file systems do not have (a call through NULL).
+    pub fn buffered_read(&mut self, to: &mut IovIterDest<'_>) -> Result<usize> {
+        // SAFETY: Both are valid for the call; `filemap_read` only reads the page cache.
+        let ret = unsafe { bindings::filemap_read(self.raw, to.as_raw(), 0) };
         iomap::to_result_size(ret)
     }
 
-    /// Reads through the page cache (`generic_file_read_iter()`), which iomap fills through
-    /// the file's address-space operations.
-    pub fn buffered_read(&mut self, to: &mut IovIterDest<'_>) -> Result<usize> {
-        // SAFETY: Both are valid for the call.
-        let ret = unsafe { bindings::generic_file_read_iter(self.raw, to.as_raw()) };
-        iomap::to_result_size(ret)
+    /// Ends the call with `bytes` read or written, consuming the iocb: only an iocb the
+    /// file system still owns can report bytes, so an iocb that direct I/O queued
+    /// ([`iomap::dio::Outcome::Queued`]) cannot also be reported done. `EOVERFLOW` if
+    /// `bytes` does not fit the `ssize_t` the VFS gets (it would read as an error code).
+    pub fn done(self, bytes: usize) -> Result<Done<'a>> {
+        let ret = isize::try_from(bytes).map_err(|_| EOVERFLOW)?;
+        // INVARIANT: The count of a call whose iocb is consumed here, never to be queued.
+        Ok(Done {
+            ret,
+            _p: PhantomData,
+        })
+    }
+}
+
+/// How a `read_iter`/`write_iter` call ended: bytes done (made by [`Iocb::done`] or
+/// [`Iocb::write_sync`] from the call's own iocb) or queued for later completion (made only
+/// by [`iomap::dio::Outcome::into_result`] when `iomap_dio_rw()` queued the iocb). The
+/// VFS gets its return value from this and nothing else, so a file system cannot report
+/// bytes for an iocb that completes later (aio would complete it twice) nor report it
+/// queued when it was not (a synchronous read or write would `BUG()`).
+///
+/// # Invariants
+///
+/// `ret` is a byte count (`>= 0`) of a call whose iocb was consumed without being queued, or
+/// `-EIOCBQUEUED` for an iocb `iomap_dio_rw()` queued, in the call of lifetime `'a`.
+pub struct Done<'a> {
+    ret: isize,
+    _p: PhantomData<&'a mut bindings::kiocb>,
+}
+
+impl<'a> Done<'a> {
+    /// The iocb was queued by `iomap_dio_rw()`.
+    ///
+    /// # Safety
+    ///
+    /// `iomap_dio_rw()` returned `-EIOCBQUEUED` for the iocb of the call of lifetime `'a`.
+    pub(crate) unsafe fn queued() -> Self {
+        // INVARIANT: The caller guarantees the iocb was queued.
+        Self {
+            ret: -(bindings::EIOCBQUEUED as isize),
+            _p: PhantomData,
+        }
+    }
+
+    /// Returns the bytes done, or `None` if the iocb was queued.
+    pub fn bytes(&self) -> Option<usize> {
+        usize::try_from(self.ret).ok()
+    }
+}
+
+/// What the trampolines return to the VFS for `read_iter`/`write_iter`. An error of
+/// `EIOCBQUEUED` did not come from [`Done`] and so is a lie about the iocb: it becomes `EIO`.
+fn iter_ret(result: Result<Done<'_>>, what: &str) -> isize {
+    match result {
+        Ok(done) => done.ret,
+        Err(e) if e == EIOCBQUEUED => {
+            crate::pr_err!(
+                "{what}: EIOCBQUEUED returned as an error, not as Done; failing with EIO\n"
+            );
+            EIO.to_errno() as isize
+        }
+        Err(e) => e.to_errno() as isize,
     }
 }
 
@@ -140,11 +206,20 @@ pub trait Operations {
     /// The file system's mapping, for page faults and `SEEK_HOLE`/`SEEK_DATA`.
     type Map: iomap::Operations<FileSystem = Self::FileSystem>;
 
-    /// Reads at the iocb's position into `to` (`read_iter`); buffered or direct.
-    fn read_iter(iocb: Iocb<'_, Self::FileSystem>, to: &mut IovIterDest<'_>) -> Result<usize>;
+    /// Reads at the iocb's position into `to` (`read_iter`); buffered or direct. Ends with
+    /// [`Iocb::done`] or a queued direct I/O's [`iomap::dio::Outcome::into_result`].
+    fn read_iter<'a>(
+        iocb: Iocb<'a, Self::FileSystem>,
+        to: &mut IovIterDest<'_>,
+    ) -> Result<Done<'a>>;
 
-    /// Writes `from` at the iocb's position (`write_iter`); buffered or direct.
-    fn write_iter(iocb: Iocb<'_, Self::FileSystem>, from: &mut IovIterSource<'_>) -> Result<usize>;
+    /// Writes `from` at the iocb's position (`write_iter`); buffered or direct. Ends with
+    /// [`Iocb::done`], [`Iocb::write_sync`] or a queued direct I/O's
+    /// [`iomap::dio::Outcome::into_result`].
+    fn write_iter<'a>(
+        iocb: Iocb<'a, Self::FileSystem>,
+        from: &mut IovIterSource<'_>,
+    ) -> Result<Done<'a>>;
 
     /// Makes the byte range `start..=end` durable, with the metadata needed to read it back
     /// (all metadata unless `datasync`).
@@ -229,10 +304,7 @@ impl<U: Operations + ?Sized> Tables<U> {
     ) -> isize {
         // SAFETY: The VFS passes a valid kiocb and destination iterator for the call.
         let (iocb, to) = unsafe { (Iocb::from_raw(iocb), IovIterDest::from_raw(to)) };
-        match U::read_iter(iocb, to) {
-            Ok(n) => n as isize,
-            Err(e) => e.to_errno() as isize,
-        }
+        iter_ret(U::read_iter(iocb, to), "read_iter")
     }
 
     /// # Safety
@@ -244,10 +316,7 @@ impl<U: Operations + ?Sized> Tables<U> {
     ) -> isize {
         // SAFETY: The VFS passes a valid kiocb and source iterator for the call.
         let (iocb, from) = unsafe { (Iocb::from_raw(iocb), IovIterSource::from_raw(from)) };
-        match U::write_iter(iocb, from) {
-            Ok(n) => n as isize,
-            Err(e) => e.to_errno() as isize,
-        }
+        iter_ret(U::write_iter(iocb, from), "write_iter")
     }
 
     /// # Safety

@@ -104,7 +104,9 @@ pub trait FileSystem: Sized + 'static {
     /// Per-mount data, kept in the super block.
     type Data: ForeignOwnable + Send + Sync;
     /// Per-inode data, kept in the same allocation as the `struct inode` and dropped when the
-    /// inode is freed.
+    /// inode is freed: from an RCU callback (`free_inode`), in softirq context. Its `Drop`
+    /// must not sleep, take a mutex or do I/O; what needs that belongs in
+    /// [`FileSystem::evict_inode`], which runs in process context.
     type InodeData: Send + Sync;
 
     /// Takes one mount option. Return `ENOPARAM` for keys the file system does not know:
@@ -335,6 +337,12 @@ impl PinnedDrop for Registration {
     fn drop(self: Pin<&mut Self>) {
         // SAFETY: By the type invariant `fs` is registered.
         unsafe { bindings::unregister_filesystem(self.fs.get()) };
+        // The VFS frees inodes after an RCU grace period (`i_callback()` calls `free_inode`,
+        // which is this module's code, and drops `T::InodeData`): an unmount right before the
+        // module goes leaves such callbacks queued. Wait for them, as C file systems do in
+        // their exit function, so none runs after the module's text is freed.
+        // SAFETY: Process context (module exit or a failed init); no lock is held.
+        unsafe { bindings::rcu_barrier() };
     }
 }
 

@@ -8,23 +8,33 @@
 //! [`DioFlags::BOUNCE`] iomap copies the data through kernel pages (`bio_iov_iter_bounce()`),
 //! so a device that checksums the data sees pages nobody can change; a bounced read is copied
 //! back to the caller only when it completes (`bio_iov_iter_unbounce()`), which must not happen
-//! in interrupt context. [`DioBio::submit_completing_in_task`] is the way to get there: the
-//! bio's completion is moved to the super block's direct-I/O workqueue and
-//! [`DioOperations::complete_in_task`] ends it there.
+//! in interrupt context. The seed patch leaves that to the file system; here [`rw`] does it
+//! for every file system: the bios of a bounced read always complete on the super block's
+//! direct-I/O workqueue, where [`DioOperations::complete_in_task`] ends them. Other bios
+//! get there with [`DioBio::submit_completing_in_task`].
 //!
 //! C header: [`include/linux/iomap.h`](srctree/include/linux/iomap.h)
 
 use super::{DioFlags, Operations};
 use crate::{
     bindings,
-    block::bio::{Bio, BounceIter},
+    block::bio::{BounceIter, Operation},
     error::Result,
-    fs::{inode::Inode, regular::Iocb, sb::FileSystem},
+    fs::{
+        inode::Inode,
+        regular::{Done, Iocb},
+        sb::FileSystem,
+    },
     prelude::*,
     types::ForeignOwnable,
     workqueue::{impl_has_work, new_work, Queue, Work, WorkItem},
 };
-use core::{marker::PhantomData, mem::ManuallyDrop, ptr::NonNull};
+use core::{
+    marker::PhantomData,
+    mem::ManuallyDrop,
+    ptr::NonNull,
+    sync::atomic::{AtomicPtr, Ordering::Acquire},
+};
 
 /// What a finished direct I/O covered, as iomap reports it to [`DioOperations::end_io`]
 /// (`IOMAP_DIO_UNWRITTEN`, `IOMAP_DIO_COW`).
@@ -61,6 +71,18 @@ pub trait DioOperations: 'static {
     /// read, past EOF included: a file system that updates the size here must give reads
     /// tables without `end_io` (one `DioOperations` type for reads, one for writes, as XFS
     /// has `xfs_dio_read_ops`-less reads and `xfs_dio_write_ops`).
+    ///
+    /// # Context
+    ///
+    /// For a synchronous I/O it runs in the submitting task. For an asynchronous one (aio,
+    /// io_uring) iomap runs it **in the last bio's completion, in hard or soft interrupt
+    /// context**, for reads and for writes it sees no completion work in (overwrites of
+    /// written blocks inside EOF, no cached pages to invalidate, no sync needed); it must
+    /// not sleep, take a mutex or allocate with `GFP_KERNEL` there. iomap moves it to the
+    /// super block's direct-I/O workqueue (process context) for failed I/O, writes into
+    /// [`EndFlags::UNWRITTEN`] or copy-on-write extents, writes past EOF and `O_DSYNC` writes:
+    /// work that sleeps belongs behind those conditions, as XFS's
+    /// `xfs_dio_write_end_io()` does. `CONFIG_DEBUG_ATOMIC_SLEEP` reports a violation.
     fn end_io(
         _inode: &Inode<Self::FileSystem>,
         _pos: i64,
@@ -73,7 +95,8 @@ pub trait DioOperations: 'static {
 
     /// Submits one bio of the I/O, built by iomap for `file_offset`; call
     /// [`DioBio::submit`] or [`DioBio::submit_completing_in_task`]. A bio dropped without
-    /// being submitted fails with `EIO`.
+    /// being submitted fails with `EIO`. The bios of a bounced read complete in a worker
+    /// whichever is called, and with or without this hook.
     fn submit_io(_bio: DioBio<Self>, _file_offset: i64) {
         build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
@@ -117,9 +140,30 @@ impl<D: DioOperations + ?Sized> Tables<D> {
         },
     };
 
-    /// Returns the table, or NULL when `D` has no hook, as iomap expects.
-    fn ops() -> *const bindings::iomap_dio_ops {
-        if D::HAS_END_IO || D::HAS_SUBMIT_IO {
+    /// The table of a bounced read: whatever `D` implements, every bio goes through
+    /// [`Self::submit_io_bounced_read`], so that none completes in interrupt context.
+    const BOUNCED_READ_OPS: bindings::iomap_dio_ops = bindings::iomap_dio_ops {
+        end_io: if D::HAS_END_IO {
+            Some(Self::end_io)
+        } else {
+            None
+        },
+        submit_io: Some(Self::submit_io_bounced_read),
+        // Only the address of the bio set is taken; iomap owns it.
+        bio_set: &raw mut bindings::iomap_ioend_bioset,
+    };
+
+    /// Returns the table for a direct I/O with `flags` in the direction `operation`, or
+    /// NULL when `D` has no hook and none is needed, as iomap expects.
+    ///
+    /// A bounced read copies the data back to the caller in `bio_iov_iter_unbounce()`,
+    /// which may sleep; iomap calls it from the bio's completion, which runs in interrupt
+    /// context unless the file system moves it (the seed patch leaves that duty to it). Here
+    /// the abstraction does it itself, for every `D`: no file system can get it wrong.
+    fn ops(flags: DioFlags, operation: Operation) -> *const bindings::iomap_dio_ops {
+        if flags.contains(DioFlags::BOUNCE) && operation == Operation::Read {
+            &Self::BOUNCED_READ_OPS
+        } else if D::HAS_END_IO || D::HAS_SUBMIT_IO {
             &Self::OPS
         } else {
             core::ptr::null()
@@ -143,9 +187,13 @@ impl<D: DioOperations + ?Sized> Tables<D> {
             )
         };
         let status = crate::error::to_result(error);
-        match D::end_io(inode, pos, size.max(0) as usize, status, EndFlags(flags)) {
-            Ok(()) => error,
-            Err(e) => e.to_errno(),
+        // A negative size comes only with an error; the hook sees 0 bytes then.
+        let size = usize::try_from(size).unwrap_or(0);
+        let hooked = D::end_io(inode, pos, size, status, EndFlags(flags));
+        // iomap's own error wins: the hook's can only fail an I/O that succeeded.
+        match (status, hooked) {
+            (Err(_), _) | (Ok(()), Ok(())) => error,
+            (Ok(()), Err(e)) => e.to_errno(),
         }
     }
 
@@ -158,39 +206,104 @@ impl<D: DioOperations + ?Sized> Tables<D> {
         bio: *mut bindings::bio,
         file_offset: bindings::loff_t,
     ) {
-        // SAFETY: iomap passes a valid iterator and bio; the bio is ours to submit.
-        let (inode, bio) = unsafe { ((*iter).inode, NonNull::new_unchecked(bio)) };
-        D::submit_io(
-            DioBio {
-                bio,
-                inode,
-                file_offset,
-                _p: PhantomData,
-            },
-            file_offset,
-        );
+        // SAFETY: Forwarded from iomap: a new bio of this direct I/O, from the ioend bio set
+        // (the table names it), which is not a bounced read (`ops`).
+        let bio = unsafe { DioBio::new(iter, bio, file_offset, false) };
+        D::submit_io(bio, file_offset);
+    }
+
+    /// `submit_io` of a bounced read ([`Self::BOUNCED_READ_OPS`]): `D`'s hook if it has one,
+    /// with a bio that completes in a worker whichever way it is submitted; otherwise the
+    /// bio is submitted to complete in a worker right away.
+    ///
+    /// # Safety
+    ///
+    /// As [`Self::submit_io`].
+    unsafe extern "C" fn submit_io_bounced_read(
+        iter: *const bindings::iomap_iter,
+        bio: *mut bindings::bio,
+        file_offset: bindings::loff_t,
+    ) {
+        // SAFETY: Forwarded from iomap: a new bio of a bounced read, from the ioend bio set.
+        let bio = unsafe { DioBio::new(iter, bio, file_offset, true) };
+        if D::HAS_SUBMIT_IO {
+            D::submit_io(bio, file_offset);
+        } else {
+            bio.submit_completing_in_task();
+        }
     }
 }
 
 /// A bio iomap built for a direct I/O of `D`, which must be submitted.
 ///
+/// It is not a [`Bio`]: iomap owns the bio's pages and completion, so it can be neither
+/// bounced nor kept (a `&Bio` could be turned into an `ARef<Bio>` and outlive the I/O, or be
+/// bounced again after iomap unpinned its pages). Its accessors only read.
+///
 /// # Invariants
 ///
 /// `bio` is a bio iomap handed to `submit_io`, allocated from `iomap_ioend_bioset`, not yet
 /// submitted, and owned by us; `inode` is the (initialised, `D`'s file system) inode it
-/// belongs to, kept alive by the direct I/O in progress.
+/// belongs to, kept alive by the direct I/O in progress. If `bounced_read`, the bio is a read
+/// of a direct I/O with [`DioFlags::BOUNCE`].
 pub struct DioBio<D: DioOperations + ?Sized> {
     bio: NonNull<bindings::bio>,
     inode: *mut bindings::inode,
     file_offset: i64,
+    bounced_read: bool,
     _p: PhantomData<D>,
 }
 
 impl<D: DioOperations + ?Sized> DioBio<D> {
-    /// Returns the bio (operation, sector, size).
-    pub fn bio(&self) -> &Bio {
-        // SAFETY: By the type invariant the bio is valid while we own it.
-        unsafe { Bio::from_raw(self.bio.as_ptr()) }
+    /// # Safety
+    ///
+    /// `iter` and `bio` are what iomap passed to `submit_io` for a direct I/O of `D`, with
+    /// `D`'s table naming `iomap_ioend_bioset`; `bounced_read` is true if the I/O is a read
+    /// with [`DioFlags::BOUNCE`].
+    unsafe fn new(
+        iter: *const bindings::iomap_iter,
+        bio: *mut bindings::bio,
+        file_offset: i64,
+        bounced_read: bool,
+    ) -> Self {
+        // INVARIANT: iomap hands over a new, unsubmitted bio from the bio set of the table
+        // (`iomap_ioend_bioset`) for an initialised inode of `D`'s file system, which the
+        // direct I/O in progress keeps alive; the caller vouches for `bounced_read`.
+        Self {
+            // SAFETY: iomap passes a valid bio and iterator.
+            bio: unsafe { NonNull::new_unchecked(bio) },
+            // SAFETY: As above.
+            inode: unsafe { (*iter).inode },
+            file_offset,
+            bounced_read,
+            _p: PhantomData,
+        }
+    }
+
+    fn raw(&self) -> &bindings::bio {
+        // SAFETY: By the type invariant the bio is valid and ours until submitted.
+        unsafe { self.bio.as_ref() }
+    }
+
+    /// Returns the bio's operation.
+    pub fn operation(&self) -> Operation {
+        Operation::from_opf(self.raw().bi_opf)
+    }
+
+    /// Returns the first sector (512 bytes) the bio addresses.
+    pub fn sector(&self) -> u64 {
+        self.raw().bi_iter.bi_sector
+    }
+
+    /// Returns the bytes the bio transfers.
+    pub fn size(&self) -> u32 {
+        self.raw().bi_iter.bi_size
+    }
+
+    /// Returns whether the bio is a read of a direct I/O with [`DioFlags::BOUNCE`], which
+    /// completes in a worker however it is submitted.
+    pub fn is_bounced_read(&self) -> bool {
+        self.bounced_read
     }
 
     /// Returns the inode the I/O is for.
@@ -205,8 +318,12 @@ impl<D: DioOperations + ?Sized> DioBio<D> {
     }
 
     /// Submits the bio with iomap's own completion (`submit_bio()`), which may run in
-    /// interrupt context.
+    /// interrupt context; a bounced read ([`DioBio::is_bounced_read`]) is submitted with
+    /// [`DioBio::submit_completing_in_task`] instead, since its completion sleeps.
     pub fn submit(self) {
+        if self.bounced_read {
+            return self.submit_completing_in_task();
+        }
         let this = ManuallyDrop::new(self);
         // SAFETY: By the type invariant the bio is ours and ready; it is submitted once.
         unsafe { bindings::submit_bio(this.bio.as_ptr()) };
@@ -228,9 +345,12 @@ impl<D: DioOperations + ?Sized> DioBio<D> {
         // when one exists, so it is called only while there is none, as iomap does (calling
         // it per bio cost a workqueue creation and destruction per read: `make bench`'s
         // profile found it).
+        // An atomic load, as C's `READ_ONCE()`; acquire pairs with the `cmpxchg` that
+        // published the queue.
         // SAFETY: The super block is alive while its inode has direct I/O in flight; the
-        // field is set once, with `cmpxchg`, so a racy read sees NULL or the final queue.
-        let existing = unsafe { core::ptr::read_volatile(&raw const (*sb).s_dio_done_wq) };
+        // field is only written with `cmpxchg` (once, NULL to the queue) until unmount, and
+        // is aligned as a pointer is, so it may be read atomically.
+        let existing = unsafe { AtomicPtr::from_ptr(&raw mut (*sb).s_dio_done_wq) }.load(Acquire);
         // SAFETY: As above.
         let queue_ready = !existing.is_null() || unsafe { bindings::sb_init_dio_done_wq(sb) } == 0;
         let work = KBox::pin_init(
@@ -239,7 +359,7 @@ impl<D: DioOperations + ?Sized> DioBio<D> {
                 bio: this.bio,
                 inode: this.inode,
                 file_offset: this.file_offset,
-                size: this.bio().size(),
+                size: this.size(),
                 _p: PhantomData,
             }),
             GFP_KERNEL,
@@ -355,10 +475,22 @@ pub struct CompletedDioBio<D: DioOperations + ?Sized> {
 unsafe impl<D: DioOperations + ?Sized> Send for CompletedDioBio<D> {}
 
 impl<D: DioOperations + ?Sized> CompletedDioBio<D> {
-    /// Returns the bio (operation, size, status).
-    pub fn bio(&self) -> &Bio {
-        // SAFETY: By the type invariant the bio is valid until ended.
-        unsafe { Bio::from_raw(self.bio.as_ptr()) }
+    fn raw(&self) -> &bindings::bio {
+        // SAFETY: By the type invariant the bio is valid until ended, and the device is done
+        // with it.
+        unsafe { self.bio.as_ref() }
+    }
+
+    /// Returns the bio's operation.
+    pub fn operation(&self) -> Operation {
+        Operation::from_opf(self.raw().bi_opf)
+    }
+
+    /// Returns the bio's completion status: the errno the block layer maps it to
+    /// (`EILSEQ` for a protection-information mismatch, `EIO`...).
+    pub fn status(&self) -> Result {
+        // SAFETY: `blk_status_to_errno` accepts any status value.
+        crate::error::to_result(unsafe { bindings::blk_status_to_errno(self.raw().bi_status) })
     }
 
     /// Returns the inode the I/O is for.
@@ -401,9 +533,9 @@ pub enum Outcome<'a, T: FileSystem> {
     /// It completed with this many bytes; the iocb is still the caller's.
     Done(usize, Iocb<'a, T>),
     /// An asynchronous iocb was queued (`-EIOCBQUEUED`): it completes (and may be freed)
-    /// without the caller, which must not touch it again and returns
-    /// [`Outcome::into_result`]'s `EIOCBQUEUED` to the VFS.
-    Queued,
+    /// without the caller. The iocb is gone; what the call returns is this [`Done`], the
+    /// only way to report a queued iocb to the VFS.
+    Queued(Done<'a>),
     /// Nothing was done and the caller should do the I/O through the page cache instead
     /// (`-ENOTBLK`): before a write, iomap could not invalidate the cached pages of the
     /// range, because a program has them mapped and busy. XFS and ext4 then write through
@@ -412,12 +544,12 @@ pub enum Outcome<'a, T: FileSystem> {
     FallBack(Iocb<'a, T>),
 }
 
-impl<T: FileSystem> Outcome<'_, T> {
+impl<'a, T: FileSystem> Outcome<'a, T> {
     /// What `read_iter`/`write_iter` return for this outcome.
-    pub fn into_result(self) -> Result<usize> {
+    pub fn into_result(self) -> Result<Done<'a>> {
         match self {
-            Self::Done(bytes, _) => Ok(bytes),
-            Self::Queued => Err(EIOCBQUEUED),
+            Self::Done(bytes, iocb) => iocb.done(bytes),
+            Self::Queued(done) => Ok(done),
             Self::FallBack(_) => Err(ENOTBLK),
         }
     }
@@ -446,14 +578,16 @@ where
             iocb.as_raw(),
             iter.as_raw_iter(),
             super::ops::<M>(),
-            Tables::<D>::ops(),
+            Tables::<D>::ops(flags, I::OPERATION),
             flags.as_raw(),
             core::ptr::null_mut(),
             0,
         )
     };
     if ret == -(bindings::EIOCBQUEUED as isize) {
-        return Ok(Outcome::Queued);
+        // SAFETY: `iomap_dio_rw()` queued the iocb of this call, which `iocb` (consumed,
+        // never used again) stood for.
+        return Ok(Outcome::Queued(unsafe { Done::queued() }));
     }
     if ret == -(bindings::ENOTBLK as isize) {
         return Ok(Outcome::FallBack(iocb));

@@ -82,17 +82,19 @@ impl Allocator {
 
         let mut inodes = KVec::from_elem(0u8, (sb.inode_count as usize).div_ceil(8), GFP_KERNEL)?;
         let mut free_inodes = 0;
-        let per_block = format::INODES_PER_BLOCK as u64;
-        for b in 0..sb.inode_table_blocks {
-            let buf = disk::read_block(bdev, sb.inode_table_start + b)?;
+        let mut b = 0;
+        while b < sb.inode_table_blocks {
+            let count = (sb.inode_table_blocks - b).min(disk::READ_AHEAD_BLOCKS);
+            let buf = disk::read_blocks(bdev, sb.inode_table_start + b, count)?;
+            let first = b * format::INODES_PER_BLOCK as u64;
             for (i, raw) in buf.chunks(format::INODE_SIZE).enumerate() {
-                let index = b * per_block + i as u64;
                 if raw.iter().any(|&x| x != 0) {
-                    set_bit(&mut inodes, index, true);
+                    set_bit(&mut inodes, first + i as u64, true);
                 } else {
                     free_inodes += 1;
                 }
             }
+            b += count;
         }
         Ok(Self {
             state: KBox::pin_init(

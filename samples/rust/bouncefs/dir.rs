@@ -128,7 +128,7 @@ fn add(dir: &Inode<BounceFs>, name: &[u8], ino: u32, mode: u16) -> Result {
     let mut buf = KVec::from_elem(0u8, disk::BLOCK_BYTES, GFP_KERNEL)?;
     dirent.encode(&mut buf, 0);
     write_block(dir, index, disk_block, &mut buf)?;
-    dir.set_size(((index + 1) * u64::from(disk::BLOCK_SIZE)) as i64);
+    dir.set_size(((index + 1) * u64::from(disk::BLOCK_SIZE)) as i64)?;
     Ok(())
 }
 
@@ -152,7 +152,7 @@ pub(crate) fn init_block(dir: &Inode<BounceFs>, _parent: u32) -> Result {
     };
     let mut buf = KVec::from_elem(0u8, disk::BLOCK_BYTES, GFP_KERNEL)?;
     write_block(dir, 0, disk_block, &mut buf)?;
-    dir.set_size(i64::from(disk::BLOCK_SIZE));
+    dir.set_size(i64::from(disk::BLOCK_SIZE))?;
     Ok(())
 }
 

@@ -41,6 +41,23 @@ pub(crate) fn read_block(bdev: &BlockDevice, block: u64) -> Result<KVec<u8>> {
     Ok(buf)
 }
 
+/// Blocks one [`read_blocks`] I/O reads at most: 64 KiB, an order-4 allocation.
+pub(crate) const READ_AHEAD_BLOCKS: u64 = 16;
+
+/// Reads `count` (at most [`READ_AHEAD_BLOCKS`]) consecutive blocks from `first` in one I/O,
+/// for metadata read whole at mount: one synchronous request per 4 KiB block made reading
+/// the inode table of a 512 MiB file system take 10 s under emulation. Logs a failure as
+/// [`read_block`] does.
+pub(crate) fn read_blocks(bdev: &BlockDevice, first: u64, count: u64) -> Result<KVec<u8>> {
+    if count == 0 || count > READ_AHEAD_BLOCKS {
+        return Err(EINVAL);
+    }
+    let mut buf = KVec::from_elem(0u8, count as usize * BLOCK_BYTES, GFP_KERNEL)?;
+    bdev.read_at(block_offset(first)?, &mut buf)
+        .map_err(|e| io_error(bdev, "reading", first, e))?;
+    Ok(buf)
+}
+
 /// Writes block `block` of the device, logging a failure as [`read_block`] does.
 pub(crate) fn write_block(bdev: &BlockDevice, block: u64, buf: &KVec<u8>) -> Result {
     bdev.write_at(block_offset(block)?, buf)

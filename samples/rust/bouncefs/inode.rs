@@ -821,7 +821,7 @@ pub(crate) fn create(
                 .ok_or(ENAMETOOLONG_ERR)?
                 .copy_from_slice(target);
             disk::write_block(sb.bdev(), extent.disk_block, &buf)?;
-            inode.set_size(target.len() as i64);
+            inode.set_size(target.len() as i64)?;
         }
         write(&inode, true)
     })();

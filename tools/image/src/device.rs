@@ -158,6 +158,22 @@ impl Device {
             .map_err(|e| Error::new(format!("{}: writing block {block}: {e}", self.name())))
     }
 
+    /// Writes `buf` (whole blocks) at block `block`, in one system call.
+    pub fn write_blocks(&self, block: u64, buf: &[u8]) -> Result<()> {
+        if buf.len() % BLOCK_SIZE != 0 {
+            return Err(Error::new(format!(
+                "writing at block {block}: {} bytes are not whole blocks",
+                buf.len()
+            )));
+        }
+        let offset = block
+            .checked_mul(BS)
+            .ok_or_else(|| Error::new(format!("block {block} is beyond any device")))?;
+        self.file
+            .write_all_at(buf, offset)
+            .map_err(|e| Error::new(format!("{}: writing at block {block}: {e}", self.name())))
+    }
+
     /// Flushes everything written to stable storage.
     pub fn sync(&self) -> Result<()> {
         self.file

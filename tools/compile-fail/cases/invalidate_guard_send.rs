@@ -1,0 +1,14 @@
+// SPDX-License-Identifier: GPL-2.0
+//! An invalidate-lock guard cannot move to another thread either.
+//! expect: E0277
+
+use kernel::fs::{inode::Inode, sb::FileSystem};
+
+/// What `thread::spawn` and work items require of what they take.
+pub fn to_another_thread<T: Send>(_value: T) {}
+
+/// Takes the invalidate lock and tries to hand the guard over.
+pub fn misuse<T: FileSystem>(inode: &Inode<T>) {
+    let _guard = inode.invalidate_lock_shared();
+    to_another_thread(_guard); // MISUSE
+}
