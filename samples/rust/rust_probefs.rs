@@ -18,7 +18,7 @@ use kernel::{
         dentry::DEntry,
         dir::{self, Emitter},
         inode::{self, Cached, Inode, Kind, Params, Timespec},
-        sb::{self, FileSystem, Param, Stat, SuperBlock},
+        sb::{self, FileSystem, NewSuperBlock, Param, Stat, SuperBlock},
     },
     prelude::*,
     sync::aref::ARef,
@@ -101,7 +101,7 @@ impl FileSystem for ProbeFs {
         Ok(())
     }
 
-    fn fill_super(sb: &SuperBlock<Self>, options: Options) -> Result {
+    fn fill_super(sb: &NewSuperBlock<Self>, options: Options) -> Result {
         sb.set_block_size(BLOCK_SIZE)?;
         let bdev = sb.bdev();
         let needs_stable = bdev.stable_writes();

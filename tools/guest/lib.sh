@@ -37,6 +37,18 @@ is_mounted() {
 	return 1
 }
 
+# bouncefs_counter NAME DEV: the per-mount counter NAME of the bouncefs mounted from DEV,
+# read with the shell: a process (awk) costs about a second in the TCG guest.
+bouncefs_counter() {
+	while read -r name value; do
+		[ "$name" != "$1" ] || {
+			echo "$value"
+			return 0
+		}
+	done <"/sys/kernel/debug/bouncefs-${2##*/}/counters"
+	fail "no counter $1 for ${2##*/}"
+}
+
 # bouncefs_cleanup STATUS: the EXIT trap of the tests that use $mnt and bouncefs, called
 # with the $? the trap starts with (before any other command of the trap). It closes the
 # test's descriptors 3-9, unmounts $mnt while something is mounted there (a stacked mount

@@ -27,6 +27,7 @@ use crate::{
     prelude::*,
     str::CStrExt,
     sync::aref::{ARef, AlwaysRefCounted},
+    sync::atomic::{ordering::Relaxed, Atomic},
     types::{NotThreadSafe, Opaque},
 };
 use core::{cell::UnsafeCell, marker::PhantomData, mem::MaybeUninit, ptr::NonNull};
@@ -171,10 +172,15 @@ impl<T: FileSystem> Inode<T> {
     }
 
     /// Sets the number of 512-byte sectors allocated, which `stat(2)` reports.
+    ///
+    /// `stat(2)` reads the field without a lock while this may run, so it is stored
+    /// atomically (a plain store on every architecture, but not a data race).
     pub fn set_sectors(&self, sectors: u64) {
-        // SAFETY: By the type invariant the inode is valid; the file system serialises its
-        // allocation changes, and `stat(2)` tolerates a racy read as for every file system.
-        unsafe { (*self.as_raw()).i_blocks = sectors };
+        // SAFETY: By the type invariant the inode is valid; `i_blocks` is a naturally aligned
+        // `u64`, which every other writer (the file system, serialised by its own locks) also
+        // stores as a whole.
+        let field = unsafe { Atomic::from_ptr(&raw mut (*self.as_raw()).i_blocks) };
+        field.store(sectors, Relaxed);
     }
 
     /// Returns the generation number.
@@ -208,13 +214,23 @@ impl<T: FileSystem> Inode<T> {
 
     /// Sets the change and modification times to now (`inode_set_mtime_to_ts(inode,
     /// inode_set_ctime_current(inode))`).
+    ///
+    /// The modification time is stored atomically, field by field, as `stat(2)` reads it
+    /// without a lock (C's `inode_set_mtime_to_ts()` does plain stores the same way).
     pub fn touch_mtime_ctime(&self) {
+        let raw = self.as_raw();
         // SAFETY: By the type invariant the inode is valid.
-        unsafe {
-            let now = bindings::inode_set_ctime_current(self.as_raw());
-            (*self.as_raw()).i_mtime_sec = now.tv_sec;
-            (*self.as_raw()).i_mtime_nsec = now.tv_nsec as u32;
-        }
+        let now = unsafe { bindings::inode_set_ctime_current(raw) };
+        // SAFETY: The fields are naturally aligned integers of a valid inode.
+        let (sec, nsec) = unsafe {
+            (
+                Atomic::from_ptr(&raw mut (*raw).i_mtime_sec),
+                Atomic::from_ptr(&raw mut (*raw).i_mtime_nsec),
+            )
+        };
+        sec.store(now.tv_sec, Relaxed);
+        // `tv_nsec` is below 10^9 and fits.
+        nsec.store(now.tv_nsec as u32, Relaxed);
     }
 
     /// Sets the change time to now.

@@ -115,7 +115,7 @@ pub trait FileSystem: Sized + 'static {
 
     /// Reads the file system from the device of the new super block `sb` and returns the
     /// per-mount data. An error fails the mount.
-    fn fill_super(sb: &SuperBlock<Self>, options: Self::Options) -> Result<Self::Data>;
+    fn fill_super(sb: &NewSuperBlock<Self>, options: Self::Options) -> Result<Self::Data>;
 
     /// Returns the root directory's inode; called after [`FileSystem::fill_super`].
     fn root(sb: &SuperBlock<Self>) -> Result<ARef<Inode<Self>>>;
@@ -206,17 +206,6 @@ impl<T: FileSystem> SuperBlock<T> {
         unsafe { BlockDevice::from_raw((*self.as_raw()).s_bdev) }
     }
 
-    /// Sets the file system block size (`sb_set_blocksize()`); fails with `EINVAL` if the
-    /// device cannot do it (smaller than its logical block size, larger than supported).
-    pub fn set_block_size(&self, size: u32) -> Result {
-        let size = c_int::try_from(size).map_err(|_| EINVAL)?;
-        // SAFETY: The super block is valid; the block size is set while it is being filled.
-        match unsafe { bindings::sb_set_blocksize(self.as_raw(), size) } {
-            0 => Err(EINVAL),
-            _ => Ok(()),
-        }
-    }
-
     /// Returns the file system block size in bytes.
     pub fn block_size(&self) -> u32 {
         // SAFETY: The super block is valid; the block size is fixed once filled.
@@ -248,20 +237,6 @@ impl<T: FileSystem> SuperBlock<T> {
         unsafe { (*self.as_raw()).s_dev }
     }
 
-    /// Sets the largest file size the file system supports (`s_maxbytes`); call it from
-    /// [`FileSystem::fill_super`].
-    pub fn set_max_bytes(&self, max: i64) {
-        // SAFETY: The super block is valid; the limit is set while it is being filled.
-        unsafe { (*self.as_raw()).s_maxbytes = max };
-    }
-
-    /// Sets the granularity of the timestamps the file system stores, in nanoseconds
-    /// (`s_time_gran`); call it from [`FileSystem::fill_super`].
-    pub fn set_time_granularity(&self, nanoseconds: u32) {
-        // SAFETY: The super block is valid; the granularity is set while it is being filled.
-        unsafe { (*self.as_raw()).s_time_gran = nanoseconds };
-    }
-
     /// Returns whether the mapping of new inodes asks for stable pages during writeback: the
     /// VFS sets this when the device needs stable writes (`SB_I_STABLE_WRITES`).
     pub fn stable_writes(&self) -> bool {
@@ -289,6 +264,57 @@ impl<T: FileSystem> SuperBlock<T> {
                 ARef::from_raw(raw.cast())
             }))
         }
+    }
+}
+
+/// A super block while [`FileSystem::fill_super`] fills it: what only then may be set.
+///
+/// The VFS reads the block size, the size limit and the time granularity of a live super
+/// block without a lock, so setting them later would race with those readers. Only the
+/// `fill_super` trampoline makes a `NewSuperBlock`; everything else a [`SuperBlock`] offers
+/// is reached through [`Deref`](core::ops::Deref).
+///
+/// # Invariants
+///
+/// The super block is being filled: it is not yet visible to anyone but the mount that
+/// creates it (`SB_BORN` is not set).
+#[repr(transparent)]
+pub struct NewSuperBlock<T: FileSystem>(SuperBlock<T>);
+
+impl<T: FileSystem> core::ops::Deref for NewSuperBlock<T> {
+    type Target = SuperBlock<T>;
+
+    fn deref(&self) -> &SuperBlock<T> {
+        &self.0
+    }
+}
+
+impl<T: FileSystem> NewSuperBlock<T> {
+    /// Sets the file system block size (`sb_set_blocksize()`); fails with `EINVAL` if the
+    /// device cannot do it (smaller than its logical block size, larger than supported).
+    pub fn set_block_size(&self, size: u32) -> Result {
+        let size = c_int::try_from(size).map_err(|_| EINVAL)?;
+        // SAFETY: The super block is valid and being filled (type invariant): nobody else
+        // reads its block size yet.
+        match unsafe { bindings::sb_set_blocksize(self.as_raw(), size) } {
+            0 => Err(EINVAL),
+            _ => Ok(()),
+        }
+    }
+
+    /// Sets the largest file size the file system supports (`s_maxbytes`).
+    pub fn set_max_bytes(&self, max: i64) {
+        // SAFETY: The super block is valid and being filled (type invariant): nobody else
+        // reads the limit yet.
+        unsafe { (*self.as_raw()).s_maxbytes = max };
+    }
+
+    /// Sets the granularity of the timestamps the file system stores, in nanoseconds
+    /// (`s_time_gran`).
+    pub fn set_time_granularity(&self, nanoseconds: u32) {
+        // SAFETY: The super block is valid and being filled (type invariant): nobody else
+        // reads the granularity yet.
+        unsafe { (*self.as_raw()).s_time_gran = nanoseconds };
     }
 }
 
@@ -518,7 +544,10 @@ impl<T: FileSystem> Tables<T> {
             }
             // SAFETY: The super block stays valid for the call.
             let sb = unsafe { SuperBlock::<T>::from_raw(sb_ptr) };
-            let data = T::fill_super(sb, options)?;
+            // INVARIANT: `get_tree_bdev` calls this for a new super block, before `SB_BORN`.
+            // SAFETY: `NewSuperBlock` is a transparent wrapper of `SuperBlock`.
+            let new_sb = unsafe { &*core::ptr::from_ref(sb).cast::<NewSuperBlock<T>>() };
+            let data = T::fill_super(new_sb, options)?;
             // SAFETY: From here `kill_sb` releases the data, also when the rest fails.
             unsafe { (*sb_ptr).s_fs_info = data.into_foreign() };
             let root = T::root(sb)?;

@@ -19,7 +19,7 @@ use kernel::{
     debugfs,
     fs::{
         inode::Inode,
-        sb::{self, FileSystem, Param, Remount, Stat, SuperBlock},
+        sb::{self, FileSystem, NewSuperBlock, Param, Remount, Stat, SuperBlock},
     },
     prelude::*,
     str::CString,
@@ -196,7 +196,7 @@ impl FileSystem for BounceFs {
         Ok(())
     }
 
-    fn fill_super(sb: &SuperBlock<Self>, options: Options) -> Result<Pin<KBox<Mount>>> {
+    fn fill_super(sb: &NewSuperBlock<Self>, options: Options) -> Result<Pin<KBox<Mount>>> {
         let bdev = sb.bdev();
         if sb.set_block_size(disk::BLOCK_SIZE).is_err() {
             pr_err!(

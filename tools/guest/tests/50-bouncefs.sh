@@ -28,7 +28,7 @@ tree_sum() {
 
 # counter NAME: a counter of the current mount.
 counter() {
-	awk -v n="$1" '$1 == n { print $2 }' "/sys/kernel/debug/bouncefs-${dev##*/}/counters"
+	bouncefs_counter "$1" "$dev"
 }
 
 # dio_round_trips: O_DIRECT writes then O_DIRECT reads of random data of several sizes.

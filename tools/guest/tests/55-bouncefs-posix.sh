@@ -140,7 +140,7 @@ ok=$((300 - full))
 [ "$full" -ge 1 ] && [ "$ok" -ge 200 ] ||
 	fail "300 splitting punches: $ok succeeded, $full got ENOSPC (a file holds 263 extents)"
 # The counters are per mount: the remount before these punches reset them.
-punched=$(awk '$1 == "punched_blocks" { print $2 }' /sys/kernel/debug/bouncefs-${dev##*/}/counters)
+punched=$(bouncefs_counter punched_blocks "$dev")
 [ "$punched" = "$ok" ] || fail "punched_blocks counts $punched blocks since the remount, not $ok"
 split_check() {
 	found=$(cmp -l /tmp/split.orig $mnt/split | awk '
@@ -194,7 +194,7 @@ writes=
 for i in $(seq 0 2 1023); do writes="$writes -c 'pwrite -q -S 0x77 $((i * 4096)) 4096'"; done
 eval xfs_io -d "$writes" $mnt/scattered || fail "direct writes into every other preallocated block"
 counters=/sys/kernel/debug/bouncefs-${dev##*/}/counters
-whole=$(awk '$1 == "whole_extent_conversions" { print $2 }' $counters)
+whole=$(bouncefs_counter whole_extent_conversions "$dev")
 [ "${whole:-0}" -ge 1 ] || fail "the extent list did not overflow into a whole-extent conversion (counters: $(tr '\n' ' ' <$counters))"
 eval xfs_io -f -c "'pwrite -q -S 0 0 4m'" "$writes" /tmp/scattered.expected >/dev/null ||
 	fail "writing the expected contents"

@@ -15,7 +15,7 @@ dev=$(need_disk BOUNCEFS_DEV_SCSI_PI)
 command -v fio >/dev/null || fail "fio is missing"
 
 counter() {
-	awk -v n="$1" '$1 == n { print $2 }' "/sys/kernel/debug/bouncefs-${dev##*/}/counters"
+	bouncefs_counter "$1" "$dev"
 }
 
 mkfs.bouncefs -f -q "$dev" || fail "mkfs"
