@@ -17,11 +17,10 @@ use kernel::{
     fs::{
         dentry::DEntry,
         dir::{self, Emitter},
-        inode::{self, Cached, Inode, Kind, Params, Timespec},
+        inode::{self, Cached, Inode, InodeRef, Kind, Params, Timespec},
         sb::{self, FileSystem, NewSuperBlock, Param, Stat, SuperBlock},
     },
     prelude::*,
-    sync::aref::ARef,
 };
 
 const BLOCK_SIZE: u32 = 4096;
@@ -135,7 +134,7 @@ impl FileSystem for ProbeFs {
         Ok(())
     }
 
-    fn root(sb: &SuperBlock<Self>) -> Result<ARef<Inode<Self>>> {
+    fn root(sb: &SuperBlock<Self>) -> Result<InodeRef<Self>> {
         let new = match sb.iget(1)? {
             Cached::Existing(inode) => return Ok(inode),
             Cached::New(new) => new,
@@ -186,7 +185,7 @@ impl inode::Operations for EmptyDir {
     fn lookup(
         _dir: &Inode<ProbeFs>,
         _dentry: &DEntry<ProbeFs>,
-    ) -> Result<Option<ARef<Inode<ProbeFs>>>> {
+    ) -> Result<Option<InodeRef<ProbeFs>>> {
         Ok(None)
     }
 }

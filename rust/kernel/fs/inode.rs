@@ -26,7 +26,6 @@ use crate::{
     },
     prelude::*,
     str::CStrExt,
-    sync::aref::{ARef, AlwaysRefCounted},
     sync::atomic::{ordering::Relaxed, Atomic},
     types::{NotThreadSafe, Opaque},
 };
@@ -38,8 +37,14 @@ use core::{cell::UnsafeCell, marker::PhantomData, mem::MaybeUninit, ptr::NonNull
 ///
 /// The wrapped `struct inode` is valid for the lifetime of every reference, was allocated by
 /// this module's `alloc_inode` inside an `InodeWithData<T>`, and its `T::InodeData` is
-/// initialised (only [`NewInode`] refers to inodes whose data is not). An [`ARef<Inode<T>>`]
+/// initialised (only [`NewInode`] refers to inodes whose data is not). An [`InodeRef<T>`]
 /// holds one of its references (`ihold()`/`iput()`).
+///
+/// `Inode<T>` is not `AlwaysRefCounted`: the VFS hands file systems inodes whose reference
+/// count may be zero (`evict_inode`, `write_inode`, and writeback reaching
+/// [`iomap::Operations::begin`](crate::iomap::Operations::begin)), where `ihold()` on a
+/// `&Inode` would resurrect an inode being freed. [`Inode::try_get`] is the safe way from a
+/// borrow to a reference.
 #[repr(transparent)]
 pub struct Inode<T: FileSystem>(Opaque<bindings::inode>, PhantomData<T>);
 
@@ -50,16 +55,67 @@ unsafe impl<T: FileSystem> Send for Inode<T> {}
 // SAFETY: See `Send`.
 unsafe impl<T: FileSystem> Sync for Inode<T> {}
 
-// SAFETY: `ihold()`/`iput()` keep the inode alive while the count is non-zero.
-unsafe impl<T: FileSystem> AlwaysRefCounted for Inode<T> {
-    fn inc_ref(&self) {
-        // SAFETY: By the type invariant the inode is valid and referenced.
-        unsafe { bindings::ihold(self.as_raw()) };
+/// An owned reference to an inode of `T` (`ihold()`/`iput()`): what `lookup`, `create`,
+/// `iget` and `root` return.
+///
+/// One is made only where a reference is known to be held: by `iget` and
+/// [`NewInode::init`], by cloning another (the count is then at least one), or by
+/// [`Inode::try_get`] (`igrab()`, which refuses an inode being freed). Dropping it may sleep
+/// (the last `iput()` evicts).
+///
+/// # Invariants
+///
+/// `0` points at a valid, initialised inode of `T` on which this value owns one reference.
+pub struct InodeRef<T: FileSystem>(NonNull<Inode<T>>);
+
+// SAFETY: A reference may be taken and dropped on any thread (`ihold()`/`iput()` are
+// atomic), and `Inode<T>` is `Send + Sync`.
+unsafe impl<T: FileSystem> Send for InodeRef<T> {}
+// SAFETY: See `Send`; `&InodeRef` only gives `&Inode`.
+unsafe impl<T: FileSystem> Sync for InodeRef<T> {}
+
+impl<T: FileSystem> InodeRef<T> {
+    /// Takes over a reference.
+    ///
+    /// # Safety
+    ///
+    /// `raw` is a valid, initialised inode of `T`, and the caller owns a reference to it,
+    /// which it passes on.
+    pub(crate) unsafe fn from_raw(raw: NonNull<bindings::inode>) -> Self {
+        // INVARIANT: The caller passes on its reference to an initialised inode of `T`.
+        Self(raw.cast())
     }
 
-    unsafe fn dec_ref(obj: NonNull<Self>) {
-        // SAFETY: The caller gives up a reference it owns.
-        unsafe { bindings::iput(obj.cast().as_ptr()) };
+    /// Gives up the reference to C, which now owns it (`d_instantiate()`, `d_splice_alias()`,
+    /// `d_make_root()`).
+    pub(crate) fn into_raw(self) -> *mut bindings::inode {
+        let this = core::mem::ManuallyDrop::new(self);
+        this.as_raw()
+    }
+}
+
+impl<T: FileSystem> core::ops::Deref for InodeRef<T> {
+    type Target = Inode<T>;
+
+    fn deref(&self) -> &Inode<T> {
+        // SAFETY: By the type invariant the inode is alive while we hold our reference.
+        unsafe { self.0.as_ref() }
+    }
+}
+
+impl<T: FileSystem> Clone for InodeRef<T> {
+    fn clone(&self) -> Self {
+        // SAFETY: We own a reference, so the count is at least one and `ihold()` is allowed.
+        unsafe { bindings::ihold(self.as_raw()) };
+        // INVARIANT: The reference just taken is the new value's.
+        Self(self.0)
+    }
+}
+
+impl<T: FileSystem> Drop for InodeRef<T> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant we own one reference; it is given up once, here.
+        unsafe { bindings::iput(self.as_raw()) };
     }
 }
 
@@ -104,6 +160,16 @@ impl<T: FileSystem> Inode<T> {
         // SAFETY: By the type invariant the inode is valid; its super block outlives it and
         // is of `T`'s type.
         unsafe { SuperBlock::from_raw((*self.as_raw()).i_sb) }
+    }
+
+    /// Takes a reference to the inode (`igrab()`), or `None` if it is being freed: the
+    /// inodes of `evict_inode`, `write_inode` and writeback may have no reference left.
+    pub fn try_get(&self) -> Option<InodeRef<T>> {
+        // SAFETY: By the type invariant the inode is valid; `igrab()` takes a reference only
+        // if the inode is not being freed, under its `i_lock`.
+        let raw = NonNull::new(unsafe { bindings::igrab(self.as_raw()) })?;
+        // SAFETY: `igrab()` returned this initialised inode of `T` with a new reference.
+        Some(unsafe { InodeRef::from_raw(raw) })
     }
 
     /// Returns the inode number.
@@ -447,7 +513,7 @@ impl<T: FileSystem> Drop for InvalidateGuard<'_, T> {
 /// The result of [`SuperBlock::iget`].
 pub enum Cached<T: FileSystem> {
     /// The inode was in memory.
-    Existing(ARef<Inode<T>>),
+    Existing(InodeRef<T>),
     /// The inode is new: read it from the device and call [`NewInode::init`]; dropping it
     /// instead fails every waiter (`iget_failed()`).
     New(NewInode<T>),
@@ -559,7 +625,7 @@ impl<T: FileSystem> NewInode<T> {
         self,
         params: Params<T>,
         data: impl PinInit<T::InodeData, Error>,
-    ) -> Result<ARef<Inode<T>>> {
+    ) -> Result<InodeRef<T>> {
         self.init_inner(params, data, None)
     }
 
@@ -571,7 +637,7 @@ impl<T: FileSystem> NewInode<T> {
         creator: &Creator<'_, T>,
         params: Params<T>,
         data: impl PinInit<T::InodeData, Error>,
-    ) -> Result<ARef<Inode<T>>> {
+    ) -> Result<InodeRef<T>> {
         self.init_inner(params, data, Some(creator))
     }
 
@@ -580,7 +646,7 @@ impl<T: FileSystem> NewInode<T> {
         params: Params<T>,
         data: impl PinInit<T::InodeData, Error>,
         creator: Option<&Creator<'_, T>>,
-    ) -> Result<ARef<Inode<T>>> {
+    ) -> Result<InodeRef<T>> {
         let raw = self.0.as_ptr();
         // Everything fallible comes before the data is initialised, so that a failure leaves
         // an inode that `iget_failed()` can drop without running any of `T`'s code.
@@ -661,7 +727,7 @@ impl<T: FileSystem> NewInode<T> {
         let inode = self.0;
         core::mem::forget(self);
         // SAFETY: The inode is initialised and unlocked; we pass our reference on.
-        Ok(unsafe { ARef::from_raw(inode.cast()) })
+        Ok(unsafe { InodeRef::from_raw(inode) })
     }
 }
 
@@ -808,7 +874,7 @@ pub trait Operations {
     fn lookup(
         _dir: &Inode<Self::FileSystem>,
         _dentry: &DEntry<Self::FileSystem>,
-    ) -> Result<Option<ARef<Inode<Self::FileSystem>>>> {
+    ) -> Result<Option<InodeRef<Self::FileSystem>>> {
         build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
 
@@ -821,7 +887,7 @@ pub trait Operations {
         _dentry: &DEntry<Self::FileSystem>,
         _mode: u16,
         _rdev: u32,
-    ) -> Result<ARef<Inode<Self::FileSystem>>> {
+    ) -> Result<InodeRef<Self::FileSystem>> {
         build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
 
@@ -830,7 +896,7 @@ pub trait Operations {
         _creator: &Creator<'_, Self::FileSystem>,
         _dentry: &DEntry<Self::FileSystem>,
         _target: &CStr,
-    ) -> Result<ARef<Inode<Self::FileSystem>>> {
+    ) -> Result<InodeRef<Self::FileSystem>> {
         build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
 
@@ -971,8 +1037,8 @@ impl<U: Operations + ?Sized> OpsTables<U> {
     /// dentry tree: it is dropped and the call fails with `EIO`.
     fn same_mount(
         dir: &Inode<U::FileSystem>,
-        inode: ARef<Inode<U::FileSystem>>,
-    ) -> Result<ARef<Inode<U::FileSystem>>> {
+        inode: InodeRef<U::FileSystem>,
+    ) -> Result<InodeRef<U::FileSystem>> {
         if !core::ptr::eq(inode.super_block(), dir.super_block()) {
             crate::pr_err!(
                 "inode {} of another mount returned in directory {}\n",
@@ -1001,7 +1067,7 @@ impl<U: Operations + ?Sized> OpsTables<U> {
             // dentry) and returns a dentry or an error pointer.
             Ok(inode) => unsafe {
                 bindings::d_splice_alias(
-                    inode.map_or(core::ptr::null_mut(), |i| ARef::into_raw(i).as_ptr().cast()),
+                    inode.map_or(core::ptr::null_mut(), InodeRef::into_raw),
                     dentry,
                 )
             },
@@ -1027,7 +1093,7 @@ impl<U: Operations + ?Sized> OpsTables<U> {
         };
         let inode = Self::same_mount(dir_ref, U::create(&creator, dentry_ref, mode, rdev)?)?;
         // SAFETY: The dentry is negative and locked by the VFS; it takes our reference.
-        unsafe { bindings::d_instantiate(dentry, ARef::into_raw(inode).as_ptr().cast()) };
+        unsafe { bindings::d_instantiate(dentry, inode.into_raw()) };
         Ok(())
     }
 
@@ -1105,7 +1171,7 @@ impl<U: Operations + ?Sized> OpsTables<U> {
             };
             let inode = Self::same_mount(dir_ref, U::symlink(&creator, dentry_ref, target)?)?;
             // SAFETY: The dentry is negative and locked by the VFS; it takes our reference.
-            unsafe { bindings::d_instantiate(dentry, ARef::into_raw(inode).as_ptr().cast()) };
+            unsafe { bindings::d_instantiate(dentry, inode.into_raw()) };
             Ok(0)
         })
     }

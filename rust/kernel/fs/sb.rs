@@ -23,10 +23,9 @@ use crate::{
     bindings,
     block::bdev::BlockDevice,
     error::{from_result, to_result, Result},
-    fs::inode::{self, Inode, NewInode},
+    fs::inode::{self, Inode, InodeRef, NewInode},
     prelude::*,
     str::CStrExt,
-    sync::aref::ARef,
     types::{ForeignOwnable, Opaque},
     ThisModule,
 };
@@ -118,7 +117,7 @@ pub trait FileSystem: Sized + 'static {
     fn fill_super(sb: &NewSuperBlock<Self>, options: Self::Options) -> Result<Self::Data>;
 
     /// Returns the root directory's inode; called after [`FileSystem::fill_super`].
-    fn root(sb: &SuperBlock<Self>) -> Result<ARef<Inode<Self>>>;
+    fn root(sb: &SuperBlock<Self>) -> Result<InodeRef<Self>>;
 
     /// Reports the file system's usage (`statfs(2)`).
     fn statfs(_sb: &SuperBlock<Self>) -> Result<Stat> {
@@ -126,13 +125,15 @@ pub trait FileSystem: Sized + 'static {
     }
 
     /// Writes the in-memory inode back to the device (`write_inode`); `sync` asks to wait
-    /// until it is on the device (`WB_SYNC_ALL` writeback, `fsync`).
+    /// until it is on the device (`WB_SYNC_ALL` writeback, `fsync`). The inode may have no
+    /// reference left (writeback of a closed file): [`Inode::try_get`] refuses then.
     fn write_inode(_inode: &Inode<Self>, _sync: bool) -> Result {
         build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
 
     /// Called when the last reference to an inode is dropped and the VFS evicts it, after its
-    /// page cache is gone: an inode without links frees its blocks here.
+    /// page cache is gone: an inode without links frees its blocks here. Its reference
+    /// count is zero: [`Inode::try_get`] returns `None`.
     fn evict_inode(_inode: &Inode<Self>) {
         build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
@@ -260,9 +261,7 @@ impl<T: FileSystem> SuperBlock<T> {
         } else {
             // SAFETY: An inode that is not new is initialised by whoever created it, and
             // `iget_locked` gave us a reference to it.
-            Ok(inode::Cached::Existing(unsafe {
-                ARef::from_raw(raw.cast())
-            }))
+            Ok(inode::Cached::Existing(unsafe { InodeRef::from_raw(raw) }))
         }
     }
 }
@@ -552,7 +551,7 @@ impl<T: FileSystem> Tables<T> {
             unsafe { (*sb_ptr).s_fs_info = data.into_foreign() };
             let root = T::root(sb)?;
             // SAFETY: `d_make_root` takes over our reference to the inode, even on failure.
-            let dentry = unsafe { bindings::d_make_root(ARef::into_raw(root).as_ptr().cast()) };
+            let dentry = unsafe { bindings::d_make_root(root.into_raw()) };
             if dentry.is_null() {
                 return Err(ENOMEM);
             }

@@ -18,12 +18,12 @@ use kernel::{
     block::bdev::BlockDevice,
     debugfs,
     fs::{
-        inode::Inode,
+        inode::{Inode, InodeRef},
         sb::{self, FileSystem, NewSuperBlock, Param, Remount, Stat, SuperBlock},
     },
     prelude::*,
     str::CString,
-    sync::{aref::ARef, atomic::Atomic, atomic::Relaxed, Arc},
+    sync::{atomic::Atomic, atomic::Relaxed, Arc},
 };
 
 mod alloc;
@@ -273,7 +273,7 @@ impl FileSystem for BounceFs {
         Ok(mount)
     }
 
-    fn root(sb: &SuperBlock<Self>) -> Result<ARef<Inode<Self>>> {
+    fn root(sb: &SuperBlock<Self>) -> Result<InodeRef<Self>> {
         let root = inode::iget(sb, u64::from(format::ROOT_INO))?;
         if !root.is_dir() {
             pr_err!(

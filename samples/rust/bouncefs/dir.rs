@@ -11,10 +11,9 @@ use kernel::{
     fs::{
         dentry::DEntry,
         dir::{self, Emitter, EntryType},
-        inode::{self as vfs_inode, Creator, Inode},
+        inode::{self as vfs_inode, Creator, Inode, InodeRef},
     },
     prelude::*,
-    sync::aref::ARef,
 };
 
 pub(crate) static INODE_OPS: vfs_inode::Ops<BounceFs> = vfs_inode::Ops::new::<DirInode>();
@@ -170,7 +169,7 @@ impl vfs_inode::Operations for DirInode {
     fn lookup(
         dir: &Inode<BounceFs>,
         dentry: &DEntry<BounceFs>,
-    ) -> Result<Option<ARef<Inode<BounceFs>>>> {
+    ) -> Result<Option<InodeRef<BounceFs>>> {
         check_name(dentry.name())?;
         match find(dir, dentry.name())? {
             Some(found) => Ok(Some(inode::iget(dir.super_block(), u64::from(found.ino))?)),
@@ -183,7 +182,7 @@ impl vfs_inode::Operations for DirInode {
         dentry: &DEntry<BounceFs>,
         mode: u16,
         rdev: u32,
-    ) -> Result<ARef<Inode<BounceFs>>> {
+    ) -> Result<InodeRef<BounceFs>> {
         let dir = creator.dir();
         check_name(dentry.name())?;
         let new = inode::create(creator, mode, rdev, None)?;
@@ -202,7 +201,7 @@ impl vfs_inode::Operations for DirInode {
         creator: &Creator<'_, BounceFs>,
         dentry: &DEntry<BounceFs>,
         target: &CStr,
-    ) -> Result<ARef<Inode<BounceFs>>> {
+    ) -> Result<InodeRef<BounceFs>> {
         let target = target.to_bytes();
         if target.is_empty() || target.len() >= disk::BLOCK_BYTES {
             return Err(ENAMETOOLONG);

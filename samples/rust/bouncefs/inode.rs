@@ -7,12 +7,12 @@ use crate::{dir, disk, file, format, mount, BounceFs, Counters};
 use kernel::{
     error::fs_code::EUCLEAN,
     fs::{
-        inode::{self, Cached, Inode, Kind, NewInode, Params, Timespec},
+        inode::{self, Cached, Inode, InodeRef, Kind, NewInode, Params, Timespec},
         sb::SuperBlock,
     },
     new_mutex,
     prelude::*,
-    sync::{aref::ARef, Mutex},
+    sync::Mutex,
 };
 
 /// A run of blocks of a file.
@@ -97,7 +97,7 @@ impl InodeData {
 }
 
 /// Returns inode `ino`, from the cache or the device.
-pub(crate) fn iget(sb: &SuperBlock<BounceFs>, ino: u64) -> Result<ARef<Inode<BounceFs>>> {
+pub(crate) fn iget(sb: &SuperBlock<BounceFs>, ino: u64) -> Result<InodeRef<BounceFs>> {
     match sb.iget(ino)? {
         Cached::Existing(inode) => Ok(inode),
         Cached::New(new) => read(sb, new),
@@ -121,7 +121,7 @@ fn timespec(sec: i64, nsec: u32) -> Timespec {
 pub(crate) fn read(
     sb: &SuperBlock<BounceFs>,
     new: NewInode<BounceFs>,
-) -> Result<ARef<Inode<BounceFs>>> {
+) -> Result<InodeRef<BounceFs>> {
     let ino = new.ino();
     let bdev = sb.bdev();
     let mount = mount(sb)?;
@@ -743,7 +743,7 @@ pub(crate) fn create(
     mode: u16,
     rdev: u32,
     symlink: Option<&[u8]>,
-) -> Result<ARef<Inode<BounceFs>>> {
+) -> Result<InodeRef<BounceFs>> {
     let dir = creator.dir();
     let sb = dir.super_block();
     let mount = mount(sb)?;
