@@ -18,7 +18,7 @@
 use super::{DioFlags, Operations};
 use crate::{
     bindings,
-    block::bio::{BounceIter, Operation},
+    block::bio::{Bio, BounceIter, Operation},
     error::Result,
     fs::{
         inode::Inode,
@@ -280,24 +280,26 @@ impl<D: DioOperations + ?Sized> DioBio<D> {
         }
     }
 
-    fn raw(&self) -> &bindings::bio {
+    /// The bio, for the read-only accessors below; never handed out (see the type's
+    /// documentation).
+    fn bio(&self) -> &Bio {
         // SAFETY: By the type invariant the bio is valid and ours until submitted.
-        unsafe { self.bio.as_ref() }
+        unsafe { Bio::from_raw(self.bio.as_ptr()) }
     }
 
     /// Returns the bio's operation.
     pub fn operation(&self) -> Operation {
-        Operation::from_opf(self.raw().bi_opf)
+        self.bio().operation()
     }
 
     /// Returns the first sector (512 bytes) the bio addresses.
     pub fn sector(&self) -> u64 {
-        self.raw().bi_iter.bi_sector
+        self.bio().sector()
     }
 
     /// Returns the bytes the bio transfers.
     pub fn size(&self) -> u32 {
-        self.raw().bi_iter.bi_size
+        self.bio().size()
     }
 
     /// Returns whether the bio is a read of a direct I/O with [`DioFlags::BOUNCE`], which
@@ -475,22 +477,22 @@ pub struct CompletedDioBio<D: DioOperations + ?Sized> {
 unsafe impl<D: DioOperations + ?Sized> Send for CompletedDioBio<D> {}
 
 impl<D: DioOperations + ?Sized> CompletedDioBio<D> {
-    fn raw(&self) -> &bindings::bio {
+    /// The bio, for the read-only accessors below; never handed out.
+    fn bio(&self) -> &Bio {
         // SAFETY: By the type invariant the bio is valid until ended, and the device is done
         // with it.
-        unsafe { self.bio.as_ref() }
+        unsafe { Bio::from_raw(self.bio.as_ptr()) }
     }
 
     /// Returns the bio's operation.
     pub fn operation(&self) -> Operation {
-        Operation::from_opf(self.raw().bi_opf)
+        self.bio().operation()
     }
 
     /// Returns the bio's completion status: the errno the block layer maps it to
     /// (`EILSEQ` for a protection-information mismatch, `EIO`...).
     pub fn status(&self) -> Result {
-        // SAFETY: `blk_status_to_errno` accepts any status value.
-        crate::error::to_result(unsafe { bindings::blk_status_to_errno(self.raw().bi_status) })
+        self.bio().status()
     }
 
     /// Returns the inode the I/O is for.

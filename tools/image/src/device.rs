@@ -150,12 +150,7 @@ impl Device {
                 buf.len()
             )));
         }
-        let offset = block
-            .checked_mul(BS)
-            .ok_or_else(|| Error::new(format!("block {block} is beyond any device")))?;
-        self.file
-            .write_all_at(buf, offset)
-            .map_err(|e| Error::new(format!("{}: writing block {block}: {e}", self.name())))
+        self.write_blocks(block, buf)
     }
 
     /// Writes `buf` (whole blocks) at block `block`, in one system call.
