@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 //! A bio iomap built for a direct I/O is not a `Bio`: as one it could be bounced again
-//! (after iomap unpinned its pages) or kept past the I/O as an `ARef<Bio>`.
-//! expect: E0599
+//! (after iomap unpinned its pages) or kept past the I/O as an `ARef<Bio>`. `DioBio`
+//! reads its fields through a `&Bio` it keeps private.
+//! expect: E0624
 
 use kernel::iomap::dio::{DioBio, DioOperations};
 
