@@ -380,11 +380,11 @@ impl Bounced<'_, ToDevice> {
     pub fn for_each_bounce_segment(&mut self, mut f: impl FnMut(&mut [u8])) {
         let count = self.bio.segments();
         self.for_each_segment(count, |addr, len| {
-            // SAFETY: The segment is a bounce folio of the bio (every segment of a bounced
-            // write is), allocated by `folio_alloc_greedy(GFP_KERNEL)` and so in the direct
-            // map, filled with the caller's data by `bio_iov_iter_bounce()`: `len`
-            // initialised bytes at `addr`, ours alone while we hold `&mut self`.
-            f(unsafe { core::slice::from_raw_parts_mut(addr, len) })
+            // Every segment of a bounced write is a bounce folio from
+            // `folio_alloc_greedy(GFP_KERNEL)` (direct map) that `bio_iov_iter_bounce()` filled.
+            // SAFETY: `len` initialised bytes at `addr`, ours alone while we hold `&mut self`.
+            let segment = unsafe { core::slice::from_raw_parts_mut(addr, len) };
+            f(segment)
         });
     }
 }
@@ -396,10 +396,11 @@ impl Bounced<'_, FromDevice> {
     pub fn for_each_bounce_segment(&mut self, mut f: impl FnMut(&mut [MaybeUninit<u8>])) {
         // For reads the bounce buffer is segment 0 alone; the others are the caller's pages.
         self.for_each_segment(1, |addr, len| {
-            // SAFETY: Segment 0 of a bounced read is its bounce folio, in the direct map
-            // (`folio_alloc_greedy(GFP_KERNEL)`), `len` bytes at `addr`, ours alone while we
-            // hold `&mut self`; `MaybeUninit` makes no claim about their contents.
-            f(unsafe { core::slice::from_raw_parts_mut(addr.cast(), len) })
+            // Segment 0 of a bounced read is its bounce folio, in the direct map
+            // (`folio_alloc_greedy(GFP_KERNEL)`); `MaybeUninit` claims nothing of its contents.
+            // SAFETY: `len` bytes at `addr`, ours alone while we hold `&mut self`.
+            let segment = unsafe { core::slice::from_raw_parts_mut(addr.cast(), len) };
+            f(segment)
         });
     }
 }

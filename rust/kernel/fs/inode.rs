@@ -242,9 +242,8 @@ impl<T: FileSystem> Inode<T> {
     /// `stat(2)` reads the field without a lock while this may run, so it is stored
     /// atomically (a plain store on every architecture, but not a data race).
     pub fn set_sectors(&self, sectors: u64) {
-        // SAFETY: By the type invariant the inode is valid; `i_blocks` is a naturally aligned
-        // `u64`, which every other writer (the file system, serialised by its own locks) also
-        // stores as a whole.
+        // Every other writer (the file system, serialised by its own locks) also stores it whole.
+        // SAFETY: The inode is valid (type invariant); `i_blocks` is an aligned `u64`.
         let field = unsafe { Atomic::from_ptr(&raw mut (*self.as_raw()).i_blocks) };
         field.store(sectors, Relaxed);
     }

@@ -347,11 +347,9 @@ impl<D: DioOperations + ?Sized> DioBio<D> {
         // when one exists, so it is called only while there is none, as iomap does (calling
         // it per bio cost a workqueue creation and destruction per read: `make bench`'s
         // profile found it).
-        // An atomic load, as C's `READ_ONCE()`; acquire pairs with the `cmpxchg` that
-        // published the queue.
-        // SAFETY: The super block is alive while its inode has direct I/O in flight; the
-        // field is only written with `cmpxchg` (once, NULL to the queue) until unmount, and
-        // is aligned as a pointer is, so it may be read atomically.
+        // An atomic load, as C's `READ_ONCE()`; acquire pairs with the `cmpxchg` (once, NULL
+        // to the queue) that published it. The field is pointer-aligned.
+        // SAFETY: The super block is alive while its inode has direct I/O in flight.
         let existing = unsafe { AtomicPtr::from_ptr(&raw mut (*sb).s_dio_done_wq) }.load(Acquire);
         // SAFETY: As above.
         let queue_ready = !existing.is_null() || unsafe { bindings::sb_init_dio_done_wq(sb) } == 0;
