@@ -279,7 +279,8 @@ fn main() -> ExitCode {
     }
     for script in scripts.iter().filter(|s| selected(&opts.only, &s.name)) {
         if let Some(dir) = &opts.claim_dir {
-            match runner::claim(dir, &script.name) {
+            let vm = opts.vm.as_deref().unwrap_or_default();
+            match runner::claim(dir, &script.name, vm) {
                 Ok(true) => {}
                 Ok(false) => continue,
                 Err(e) => {

@@ -97,12 +97,18 @@ pub fn script_cost(text: &str) -> u64 {
     header_number(text, "# cost:").unwrap_or(0)
 }
 
-/// Claims test `name` for this VM in `dir`, a directory all VMs of the run share: `true`
+/// Claims test `name` for VM `vm` in `dir`, a directory all VMs of the run share: `true`
 /// when this VM is the first to ask and runs it, `false` when another VM has it. `mkdir` is
-/// atomic on the host file system that backs the shared directory.
-pub fn claim(dir: &Path, name: &str) -> std::io::Result<bool> {
-    match std::fs::create_dir(dir.join(name)) {
-        Ok(()) => Ok(true),
+/// atomic on the host file system that backs the shared directory. The claim holds a file
+/// `vm-<vm>`, so that the host can release the claims of a VM whose QEMU crashed and boot
+/// it again (tools/scripts/vm.sh).
+pub fn claim(dir: &Path, name: &str, vm: &str) -> std::io::Result<bool> {
+    let claim = dir.join(name);
+    match std::fs::create_dir(&claim) {
+        Ok(()) => {
+            std::fs::File::create(claim.join(format!("vm-{vm}")))?;
+            Ok(true)
+        }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
         Err(e) => Err(e),
     }
@@ -409,10 +415,13 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("bouncefs-claims-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        assert!(matches!(claim(&dir, "race"), Ok(true)));
-        assert!(matches!(claim(&dir, "race"), Ok(false)));
-        assert!(matches!(claim(&dir, "lifecycle"), Ok(true)));
-        assert!(claim(&dir.join("missing"), "race").is_err());
+        assert!(matches!(claim(&dir, "race", "1"), Ok(true)));
+        assert!(matches!(claim(&dir, "race", "2"), Ok(false)));
+        assert!(matches!(claim(&dir, "lifecycle", "2"), Ok(true)));
+        assert!(dir.join("race/vm-1").is_file());
+        assert!(!dir.join("race/vm-2").exists());
+        assert!(dir.join("lifecycle/vm-2").is_file());
+        assert!(claim(&dir.join("missing"), "race", "1").is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
