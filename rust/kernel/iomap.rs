@@ -14,7 +14,7 @@ use crate::{
     block::bdev::BlockDevice,
     error::{from_result, to_result, Result},
     fs::{
-        inode::{non_negative, Inode},
+        inode::{non_negative, Inode, InvalidateGuard},
         regular::Iocb,
         sb::FileSystem,
     },
@@ -287,6 +287,107 @@ pub trait Operations {
     ) -> Result {
         build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
+
+    /// Frees the blocks of `offset..offset + length` (whole blocks) that a write allocated
+    /// but never filled, for [`release_unfilled`].
+    ///
+    /// # Context
+    ///
+    /// Called with a folio of `inode` locked and the mapping's invalidate lock held
+    /// exclusively: it must not lock folios of the inode or wait for its page cache. It
+    /// cannot fail (iomap's `iomap_punch_t` returns nothing): when the blocks cannot be
+    /// freed, they must be made to read as zeroes some other way.
+    fn punch(_inode: &Inode<Self::FileSystem>, _offset: i64, _length: i64) {
+        build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// Releases what a buffered write allocated beyond the bytes it copied
+/// (`iomap_write_delalloc_release()`), for a file system's [`Operations::end`]: `pos`,
+/// `length`, `written` and `map` are what `end` was given.
+///
+/// A write allocates blocks for its whole range in `begin`, then copies from user memory;
+/// when the copy stops early (a fault on the source buffer, a fatal signal), the blocks it
+/// never reached stay mapped and would show whatever they held before, another file's old
+/// data. This walks the page cache from the first block the write did not reach to the
+/// end of the map and calls [`Operations::punch`] for every range that holds no dirty data
+/// (a page fault may have dirtied part of it meanwhile; that part keeps its blocks).
+///
+/// `invalidate` must be `inode`'s invalidate lock, held exclusively (iomap asserts it and
+/// page faults would otherwise dirty folios while blocks go): `EINVAL` otherwise. The
+/// caller holds the inode lock as for the write.
+pub fn release_unfilled<M: Operations + ?Sized>(
+    invalidate: &InvalidateGuard<'_, M::FileSystem>,
+    pos: i64,
+    length: i64,
+    written: isize,
+    map: &Map,
+) -> Result {
+    if !M::HAS_PUNCH {
+        build_error!("release_unfilled needs Operations::punch");
+    }
+    if !invalidate.is_exclusive() {
+        return Err(EINVAL);
+    }
+    let inode = invalidate.inode();
+    let block = i64::from(inode.super_block().block_size());
+    let Some((start, end)) = unfilled_range(pos, length, written, block, map)? else {
+        return Ok(());
+    };
+    // SAFETY: All-zero is a valid `struct iomap` (no mapping, NULL pointers).
+    let mut raw: bindings::iomap = unsafe { core::mem::zeroed() };
+    map.fill(&mut raw, inode.super_block().bdev());
+    // SAFETY: The inode is valid and its invalidate lock is held exclusively (checked
+    // above, by the guard's invariant); `raw` lives across the call; the punch callback
+    // is `M`'s trampoline for this inode's file system.
+    unsafe {
+        bindings::iomap_write_delalloc_release(
+            inode.as_raw(),
+            start,
+            end,
+            IterFlags::WRITE.as_raw(),
+            &mut raw,
+            Some(Tables::<M>::punch),
+        )
+    };
+    Ok(())
+}
+
+/// The whole blocks of `map` that a write of `length` bytes from `pos`, of which `written`
+/// were copied, allocated but never reached, as a byte range; `None` if there are none.
+/// The first block is the one after the last byte written, or the write's first block if
+/// nothing was (`iomap_last_written_block()`). `EINVAL` for negative values or a block
+/// size that is not a positive number.
+fn unfilled_range(
+    pos: i64,
+    length: i64,
+    written: isize,
+    block: i64,
+    map: &Map,
+) -> Result<Option<(i64, i64)>> {
+    // Offsets as `u64` once known not to be negative; a result past `i64::MAX` is refused.
+    let unsigned = |v: i64| u64::try_from(v).map_err(|_| EINVAL);
+    let offset = |v: Option<u64>| v.and_then(|v| i64::try_from(v).ok()).ok_or(EINVAL);
+    let (pos, length, block) = (unsigned(pos)?, unsigned(length)?, unsigned(block)?);
+    let written = u64::try_from(written).map_err(|_| EINVAL)?;
+    if block == 0 {
+        return Err(EINVAL);
+    }
+    let start = if written == 0 {
+        offset(Some(pos - pos % block))?
+    } else {
+        offset(
+            pos.checked_add(written)
+                .and_then(|e| e.checked_next_multiple_of(block)),
+        )?
+    };
+    let end = offset(
+        pos.checked_add(length)
+            .and_then(|e| e.checked_next_multiple_of(block)),
+    )?
+    .min(map.offset.saturating_add_unsigned(map.length));
+    let start = start.max(map.offset);
+    Ok((start < end).then_some((start, end)))
 }
 
 /// The static `iomap_ops` table of `M`, and its trampolines (which only convert).
@@ -349,6 +450,23 @@ impl<M: Operations + ?Sized> Tables<M> {
             )?;
             Ok(0)
         })
+    }
+}
+
+impl<M: Operations + ?Sized> Tables<M> {
+    /// # Safety
+    ///
+    /// Called by `iomap_write_delalloc_release()` from [`release_unfilled`], with the inode
+    /// that was passed to it, which is valid for the call.
+    unsafe extern "C" fn punch(
+        inode: *mut bindings::inode,
+        offset: bindings::loff_t,
+        length: bindings::loff_t,
+        _iomap: *mut bindings::iomap,
+    ) {
+        // SAFETY: The inode of `release_unfilled`'s guard, alive for the call.
+        let inode = unsafe { Inode::<M::FileSystem>::from_raw(inode) };
+        M::punch(inode, offset, length);
     }
 }
 
@@ -485,6 +603,49 @@ pub fn fiemap<M: Operations + ?Sized>(
 #[macros::kunit_tests(rust_iomap)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unfilled_range_starts_after_the_last_byte_written() {
+        let map = Map::blocks(Type::Mapped, 0, 65536, 8192);
+        // A 64 KiB write that copied one page: blocks 1..16 were never reached.
+        assert_eq!(
+            unfilled_range(0, 65536, 4096, 4096, &map),
+            Ok(Some((4096, 65536)))
+        );
+        // A byte into the second block keeps that block.
+        assert_eq!(
+            unfilled_range(0, 65536, 4097, 4096, &map),
+            Ok(Some((8192, 65536)))
+        );
+        // Nothing copied: from the write's first block, even from inside it.
+        assert_eq!(
+            unfilled_range(100, 8000, 0, 4096, &map),
+            Ok(Some((0, 8192)))
+        );
+        // Everything copied: nothing to release.
+        assert_eq!(unfilled_range(0, 65536, 65536, 4096, &map), Ok(None));
+    }
+
+    #[test]
+    fn unfilled_range_stays_inside_the_map() {
+        // The map starts at block 2 and ends at block 4 while the write asked for more.
+        let map = Map::blocks(Type::Mapped, 8192, 8192, 0);
+        assert_eq!(
+            unfilled_range(4096, 65536, 0, 4096, &map),
+            Ok(Some((8192, 16384)))
+        );
+        assert_eq!(unfilled_range(4096, 65536, 20000, 4096, &map), Ok(None));
+    }
+
+    #[test]
+    fn unfilled_range_refuses_bad_values() {
+        let map = Map::blocks(Type::Mapped, 0, 65536, 0);
+        assert_eq!(unfilled_range(-1, 4096, 0, 4096, &map), Err(EINVAL));
+        assert_eq!(unfilled_range(0, -1, 0, 4096, &map), Err(EINVAL));
+        assert_eq!(unfilled_range(0, 4096, -1, 4096, &map), Err(EINVAL));
+        assert_eq!(unfilled_range(0, 4096, 0, 0, &map), Err(EINVAL));
+        assert_eq!(unfilled_range(i64::MAX, 4096, 1, 4096, &map), Err(EINVAL));
+    }
 
     #[test]
     fn dio_flags_match_the_c_constants() {

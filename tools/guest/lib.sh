@@ -76,6 +76,32 @@ bouncefs_cleanup() {
 	exit "$status"
 }
 
+# use_bouncefs_on_dm MNT NAME: use_bouncefs MNT for a test that puts the device-mapper
+# device NAME under it: on exit, background jobs are reaped, MNT is unmounted and NAME
+# removed before bouncefs_cleanup; a umount or removal that fails fails the test.
+use_bouncefs_on_dm() {
+	use_bouncefs "$1"
+	dm_name=$2
+	trap 'dm_cleanup $?' EXIT
+}
+
+dm_cleanup() {
+	status=$1
+	set +e
+	# A job still running (fio waiting for its write) means the test failed part way.
+	kill %1 2>/dev/null
+	wait
+	if is_mounted "$mnt" && ! umount "$mnt"; then
+		echo "FAIL: cleanup: could not unmount $mnt" >&2
+		[ "$status" != 0 ] || status=1
+	fi
+	if [ -e "/dev/mapper/$dm_name" ] && ! dmsetup remove "$dm_name"; then
+		echo "FAIL: cleanup: dmsetup remove $dm_name failed" >&2
+		[ "$status" != 0 ] || status=1
+	fi
+	bouncefs_cleanup "$status"
+}
+
 # use_bouncefs MNT: loads bouncefs and makes the mount point; on exit, whatever happened,
 # unmounts it and unloads the module, and fails the test if either fails (bouncefs_cleanup).
 use_bouncefs() {

@@ -248,6 +248,18 @@ impl<T: FileSystem> Inode<T> {
         field.store(sectors, Relaxed);
     }
 
+    /// Returns whether the inode has changes `fdatasync` must write: `I_DIRTY_DATASYNC`, a
+    /// size, extent or other change beyond timestamps that is not on disk yet. Read
+    /// without `i_lock`, as `ext4_inode_datasync_dirty()` does: a direct write that maps
+    /// its blocks with it tells iomap whether a FUA write alone makes the data durable.
+    pub fn is_datasync_dirty(&self) -> bool {
+        let raw = self.as_raw();
+        // SAFETY: The field is a naturally aligned integer of a valid inode; C changes it
+        // under `i_lock` and reads it unlocked with `READ_ONCE()`, as this load does.
+        let state = unsafe { Atomic::from_ptr(&raw mut (*raw).i_state.__state) };
+        state.load(Relaxed) & bindings::inode_state_flags_enum_I_DIRTY_DATASYNC != 0
+    }
+
     /// Returns the generation number.
     pub fn generation(&self) -> u32 {
         // SAFETY: By the type invariant the inode is valid.
@@ -296,6 +308,14 @@ impl<T: FileSystem> Inode<T> {
         sec.store(now.tv_sec, Relaxed);
         // `tv_nsec` is below 10^9 and fits.
         nsec.store(now.tv_nsec as u32, Relaxed);
+    }
+
+    /// Sets the access, modification and change times to now (`simple_inode_init_ts()`),
+    /// as a new inode needs.
+    pub fn touch_all_times(&self) {
+        // SAFETY: By the type invariant the inode is valid; like `touch_mtime_ctime`, C's
+        // plain stores race only with unlocked readers of the timestamps (`stat(2)`).
+        unsafe { bindings::simple_inode_init_ts(self.as_raw()) };
     }
 
     /// Sets the change time to now.
@@ -494,6 +514,18 @@ impl<T: FileSystem> Drop for LockGuard<'_, T> {
 /// The inode mapping's `invalidate_lock` is held by the current task, exclusively if `1` is
 /// true.
 pub struct InvalidateGuard<'a, T: FileSystem>(&'a Inode<T>, bool, NotThreadSafe);
+
+impl<'a, T: FileSystem> InvalidateGuard<'a, T> {
+    /// The inode whose mapping's lock is held.
+    pub(crate) fn inode(&self) -> &'a Inode<T> {
+        self.0
+    }
+
+    /// Whether the lock is held exclusively.
+    pub(crate) fn is_exclusive(&self) -> bool {
+        self.1
+    }
+}
 
 impl<T: FileSystem> Drop for InvalidateGuard<'_, T> {
     fn drop(&mut self) {

@@ -13,12 +13,85 @@
 use crate::{
     bindings,
     error::{from_result, to_result, Result},
-    fs::{inode::Inode, sb::FileSystem},
+    fs::{
+        inode::{non_negative, Inode, InodeRef},
+        sb::FileSystem,
+    },
     iomap,
     iov::{IovIterDest, IovIterSource},
     prelude::*,
 };
-use core::marker::PhantomData;
+use core::{marker::PhantomData, ptr::NonNull};
+
+/// The open file an [`Operations::fsync`] call syncs.
+///
+/// # Invariants
+///
+/// `file` is an open regular file of `T`'s file system, valid for `'a` (the `fsync` call).
+pub struct SyncFile<'a, T: FileSystem> {
+    file: *mut bindings::file,
+    _p: PhantomData<(&'a bindings::file, T)>,
+}
+
+impl<'a, T: FileSystem> SyncFile<'a, T> {
+    /// # Safety
+    ///
+    /// `file` must be an open regular file of `T`'s file system, valid for `'a`.
+    unsafe fn from_raw(file: *mut bindings::file) -> Self {
+        // INVARIANT: The caller's promise.
+        Self {
+            file,
+            _p: PhantomData,
+        }
+    }
+
+    /// Returns the inode of the file.
+    pub fn inode(&self) -> &'a Inode<T> {
+        // SAFETY: By the type invariant the file is open on an initialised inode of `T`,
+        // which the open file pins for `'a`.
+        unsafe { Inode::from_raw(bindings::file_inode(self.file)) }
+    }
+
+    /// Writes the dirty pages of `start..=end` back, waits for them, and returns any
+    /// writeback error of the mapping that this open file has not reported yet
+    /// (`file_write_and_wait_range()`). Errors are tracked per open file (errseq): each one
+    /// reaches every descriptor that was open when it happened, whichever syncs first, and
+    /// once. `EINVAL` for a negative offset.
+    pub fn write_and_wait_range(&self, start: i64, end: i64) -> Result {
+        non_negative(start)?;
+        non_negative(end)?;
+        // SAFETY: By the type invariant the file is valid; C serialises its error cursor
+        // (`f_wb_err`) under the file's `f_lock`.
+        to_result(unsafe { bindings::file_write_and_wait_range(self.file, start, end) })
+    }
+
+    /// Returns the directory that holds the file's name now (its dentry's parent, after
+    /// any rename): what a sync of a new file must also make durable when the name is not
+    /// yet on disk. `None` if that directory has no inode any more.
+    pub fn parent(&self) -> Option<InodeRef<T>> {
+        // `f_path` shares a union with `__f_path`, the same `struct path` made writable for
+        // the VFS's own use.
+        // SAFETY: By the type invariant the file is valid, and so is its dentry, which the
+        // open file pins; `dget_parent()` returns a reference to the parent, valid until
+        // the `dput()` below.
+        let dentry = unsafe { (*self.file).__bindgen_anon_1.f_path.dentry };
+        // SAFETY: As above.
+        let parent = unsafe { bindings::dget_parent(dentry) };
+        // SAFETY: `parent` is valid (above).
+        let inode = NonNull::new(unsafe { (*parent).d_inode });
+        if let Some(inode) = inode {
+            // A parent on `T`'s super block is a directory with an initialised inode of
+            // `T`, alive while the parent's reference is held.
+            // SAFETY: `inode` is valid and in use (the parent holds it): `ihold()` may
+            // take a reference for the `InodeRef` below.
+            unsafe { bindings::ihold(inode.as_ptr()) };
+        }
+        // SAFETY: Drops the reference `dget_parent()` returned.
+        unsafe { bindings::dput(parent) };
+        // SAFETY: `inode` is an initialised inode of `T` whose reference `ihold()` took.
+        inode.map(|inode| unsafe { InodeRef::from_raw(inode) })
+    }
+}
 
 /// An I/O control block (`struct kiocb`) for a regular file of `T`: the position and flags
 /// of one `read_iter`/`write_iter` call.
@@ -221,9 +294,16 @@ pub trait Operations {
         from: &mut IovIterSource<'_>,
     ) -> Result<Done<'a>>;
 
-    /// Makes the byte range `start..=end` durable, with the metadata needed to read it back
-    /// (all metadata unless `datasync`).
-    fn fsync(_inode: &Inode<Self::FileSystem>, _start: i64, _end: i64, _datasync: bool) -> Result {
+    /// Makes the byte range `start..=end` of `file` durable, with the metadata needed to read
+    /// it back (all metadata unless `datasync`). Write back with
+    /// [`SyncFile::write_and_wait_range`], so that a writeback error reaches every open file
+    /// that should see it.
+    fn fsync(
+        _file: &SyncFile<'_, Self::FileSystem>,
+        _start: i64,
+        _end: i64,
+        _datasync: bool,
+    ) -> Result {
         build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
 
@@ -397,9 +477,9 @@ impl<U: Operations + ?Sized> Tables<U> {
         end: bindings::loff_t,
         datasync: c_int,
     ) -> c_int {
-        // SAFETY: The file is open on an initialised inode of `U`.
-        let inode = unsafe { Inode::from_raw(bindings::file_inode(file)) };
-        from_result(|| U::fsync(inode, start, end, datasync != 0).map(|()| 0))
+        // SAFETY: The VFS holds the open file for the call, on an initialised inode of `U`.
+        let file = unsafe { SyncFile::from_raw(file) };
+        from_result(|| U::fsync(&file, start, end, datasync != 0).map(|()| 0))
     }
 
     /// # Safety

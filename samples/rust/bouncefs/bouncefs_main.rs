@@ -104,6 +104,8 @@ pub(crate) struct Counters {
     pub(crate) whole_extent_conversions: Atomic<u64>,
     /// Blocks freed by punching holes (`FALLOC_FL_PUNCH_HOLE`).
     pub(crate) punched_blocks: Atomic<u64>,
+    /// Blocks a buffered write allocated but never filled (its copy stopped short), freed.
+    pub(crate) unfilled_blocks_released: Atomic<u64>,
 }
 
 impl Counters {
@@ -120,6 +122,7 @@ impl Counters {
             direct_write_fallbacks: Atomic::new(0),
             whole_extent_conversions: Atomic::new(0),
             punched_blocks: Atomic::new(0),
+            unfilled_blocks_released: Atomic::new(0),
         }
     }
 
@@ -130,7 +133,7 @@ impl Counters {
 
 impl core::fmt::Debug for Counters {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let rows: [(&str, &Atomic<u64>); 11] = [
+        let rows: [(&str, &Atomic<u64>); 12] = [
             ("bounced_read_bytes", &self.bounced_read_bytes),
             ("bounced_write_bytes", &self.bounced_write_bytes),
             ("zero_copy_read_bytes", &self.zero_copy_read_bytes),
@@ -142,6 +145,7 @@ impl core::fmt::Debug for Counters {
             ("direct_write_fallbacks", &self.direct_write_fallbacks),
             ("whole_extent_conversions", &self.whole_extent_conversions),
             ("punched_blocks", &self.punched_blocks),
+            ("unfilled_blocks_released", &self.unfilled_blocks_released),
         ];
         for (name, value) in rows {
             writeln!(f, "{} {}", name, value.load(Relaxed))?;
@@ -213,6 +217,14 @@ impl FileSystem for BounceFs {
         // others wrote through /dev before the mount.
         bdev.sync_page_cache()?;
         let geometry = disk::read_superblock(bdev)?;
+        if geometry.state != format::STATE_CLEAN {
+            // Without a journal (Documentation/journal.rst) nothing repairs what a crash
+            // left half written: say so, as ext2 does.
+            pr_warn!(
+                "{}: not unmounted cleanly: metadata may be inconsistent, run fsck.bouncefs\n",
+                bdev.name()
+            );
+        }
         let alloc = alloc::Allocator::load(bdev, &geometry)?;
 
         let needs_stable = bdev.stable_writes();

@@ -14,7 +14,7 @@ use kernel::{
     fs::{
         address_space,
         inode::{self as vfs_inode, Inode},
-        regular::{self, Done, Iocb},
+        regular::{self, Done, Iocb, SyncFile},
     },
     iomap::{
         self,
@@ -61,12 +61,14 @@ impl iomap::Operations for Mapping {
             } else {
                 Type::Mapped
             };
-            return Ok(Map::blocks(
-                kind,
-                (first * BS) as i64,
-                (u64::from(e.len) - skip) * BS,
-                (e.disk_block + skip) * BS,
-            ));
+            let (offset, len) = ((first * BS) as i64, (u64::from(e.len) - skip) * BS);
+            // An O_DSYNC direct overwrite is durable with a FUA write alone only if the
+            // extent and size that lead to it are on disk: otherwise iomap must sync.
+            let dirty = direct_write
+                && (inode.is_datasync_dirty()
+                    || offset.saturating_add_unsigned(len) > inode.size());
+            return Ok(Map::blocks(kind, offset, len, (e.disk_block + skip) * BS)
+                .with_flags(MapFlags::empty().with_if(dirty, MapFlags::DIRTY)));
         }
         let hole = state
             .next_start(first)
@@ -87,13 +89,72 @@ impl iomap::Operations for Mapping {
         let e = inode::allocate(inode, &mut state, first, hole, new)?;
         drop(state);
         inode.mark_dirty();
+        // New blocks: their extent is not on disk yet (for O_DSYNC direct writes; iomap's
+        // buffered path ignores it).
         Ok(Map::blocks(
             kind,
             (first * BS) as i64,
             u64::from(e.len) * BS,
             e.disk_block * BS,
         )
-        .with_flags(MapFlags::NEW))
+        .with_flags(MapFlags::NEW.with_if(direct_write, MapFlags::DIRTY)))
+    }
+
+    /// A buffered write allocates its whole range in `begin` and may copy less (a fault on
+    /// the caller's buffer, a signal): the blocks it never reached would show their old
+    /// contents, another file's data, inside the file or after a truncate up. They are
+    /// freed here, as XFS punches out its delalloc blocks.
+    fn end(
+        inode: &Inode<BounceFs>,
+        pos: i64,
+        length: i64,
+        written: isize,
+        flags: IterFlags,
+        map: &Map,
+    ) -> Result {
+        // Direct writes allocate unwritten blocks (zeroes until they complete); a page
+        // fault maps a whole folio, and holds the invalidate lock shared already; zeroing
+        // allocates nothing.
+        let buffered_write = flags.contains(IterFlags::WRITE)
+            && !flags.contains(IterFlags::DIRECT)
+            && !flags.contains(IterFlags::FAULT)
+            && !flags.contains(IterFlags::ZERO);
+        if !buffered_write || !map.flags.contains(MapFlags::NEW) || written as i64 >= length {
+            return Ok(());
+        }
+        let invalidate = inode.invalidate_lock();
+        iomap::release_unfilled::<Mapping>(&invalidate, pos, length, written, map)
+    }
+
+    fn punch(inode: &Inode<BounceFs>, offset: i64, length: i64) {
+        let (first, last) = (
+            offset as u64 / BS,
+            (offset as u64).saturating_add(length as u64).div_ceil(BS),
+        );
+        let mut state = inode.data().state.lock();
+        match inode::remove(inode, &mut state, first, last, Removal::Punch) {
+            Ok(freed) => {
+                drop(state);
+                inode.mark_dirty();
+                if let Ok(mount) = mount(inode.super_block()) {
+                    Counters::add(&mount.counters.unfilled_blocks_released, freed);
+                }
+            }
+            // A split the full extent list cannot take (or no memory): the blocks stay,
+            // zeroed, so that they read as what the write left them, nothing.
+            Err(e) => {
+                let zeroed = inode::zero_blocks(inode, &state, first, last);
+                pr_warn!(
+                    "{}: inode {}: could not free blocks {}..{} of a short write ({:?}); zeroing them: {:?}\n",
+                    inode.super_block().bdev().name(),
+                    inode.ino(),
+                    first,
+                    last,
+                    e,
+                    zeroed
+                );
+            }
+        }
     }
 }
 
@@ -282,13 +343,14 @@ impl regular::Operations for File {
             // unwritten, and blocks stay unwritten until their write completes: a
             // sub-block write racing another write of the same block would zero that
             // write's data (xfstests' generic/240). As on XFS and ext4, such writes wait
-            // for all direct I/O in flight and run alone, under the lock (a NOWAIT caller
-            // retries from a context that may wait).
+            // for all direct I/O in flight and run alone, under the lock.
             let sub_block = (iocb.pos() as u64 | end as u64) % BS != 0;
+            // Both wait (for the direct I/O in flight, or for this write's completion to
+            // grow the file): a NOWAIT caller retries from a context that may, as on ext4.
+            if (sub_block || extending) && iocb.is_nowait() {
+                return Err(EAGAIN);
+            }
             if sub_block {
-                if iocb.is_nowait() {
-                    return Err(EAGAIN);
-                }
                 inode.dio_wait();
             }
             // The size changes at completion: wait for it under the lock when it grows.
@@ -322,9 +384,18 @@ impl regular::Operations for File {
         iocb.write_sync(written)
     }
 
-    fn fsync(inode: &Inode<BounceFs>, start: i64, end: i64, _datasync: bool) -> Result {
-        inode.write_and_wait_range(start, end)?;
+    fn fsync(file: &SyncFile<'_, BounceFs>, start: i64, end: i64, _datasync: bool) -> Result {
+        let inode = file.inode();
+        // Per open file: an error another descriptor's sync saw still reaches this one.
+        file.write_and_wait_range(start, end)?;
         inode.sync_metadata()?;
+        // Directory blocks are written as they change, but a directory's growth (a new
+        // block in its extents, its size) only with its inode: a new name there would be
+        // lost with it. As ext4 without a journal does for new inodes, write the
+        // directory's inode too (a no-op when it is clean).
+        if let Some(parent) = file.parent() {
+            parent.sync_metadata()?;
+        }
         let sb = inode.super_block();
         let mount = mount(sb)?;
         mount.alloc.write_back(sb.bdev(), &mount.geometry)?;
@@ -497,11 +568,14 @@ fn set_size(inode: &Inode<BounceFs>, size: i64) -> Result {
         return Err(EFBIG);
     }
     let old = inode.size();
+    // Direct I/O in flight drains first (none can start: the VFS holds the inode lock): the
+    // zeroing below reads the EOF block into the page cache, and an asynchronous direct
+    // write landing there after that read would later be overwritten by the stale page.
+    inode.dio_wait();
     if size < old {
         iomap::truncate_page::<Mapping>(inode, size)?;
     }
     let _invalidate = inode.invalidate_lock();
-    inode.dio_wait();
     inode.truncate_setsize(size)?;
     if size < old {
         let mount = mount(inode.super_block())?;

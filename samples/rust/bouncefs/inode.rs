@@ -490,6 +490,27 @@ pub(crate) fn remove(
     Ok(total)
 }
 
+/// Writes zeroes to the blocks backing file blocks `first..last` on the device.
+pub(crate) fn zero_blocks(
+    inode: &Inode<BounceFs>,
+    state: &InodeState,
+    first: u64,
+    last: u64,
+) -> Result {
+    let bs = u64::from(disk::BLOCK_SIZE);
+    for e in state.extents.iter() {
+        let (lo, hi) = (u64::from(e.file_block).max(first), e.end().min(last));
+        if lo < hi {
+            let disk_block = e.disk_block + (lo - u64::from(e.file_block));
+            inode
+                .super_block()
+                .bdev()
+                .zero_out(disk_block * bs, (hi - lo) * bs)?;
+        }
+    }
+    Ok(())
+}
+
 /// Moves the file blocks from `first` on up by `count` blocks, splitting the extent that
 /// crosses `first`: the gap reads as a hole (`FALLOC_FL_INSERT_RANGE`). `EFBIG` when a
 /// block would move past the largest file block, `ENOSPC` when the split does not fit;
@@ -582,13 +603,6 @@ pub(crate) fn allocate(
             return Err(e);
         }
     };
-    if new == NewBlocks::Zeroed {
-        let bs = u64::from(disk::BLOCK_SIZE);
-        if let Err(e) = sb.bdev().zero_out(disk_block * bs, u64::from(len) * bs) {
-            mount.alloc.free(disk_block, u64::from(len));
-            return Err(e);
-        }
-    }
     let extent = Extent {
         file_block,
         len,
@@ -596,7 +610,23 @@ pub(crate) fn allocate(
         unwritten: new != NewBlocks::Stale,
         zeroed: new == NewBlocks::Zeroed,
     };
-    insert(state, extent)?;
+    let bs = u64::from(disk::BLOCK_SIZE);
+    let recorded = if new == NewBlocks::Zeroed {
+        sb.bdev().zero_out(disk_block * bs, u64::from(len) * bs)
+    } else {
+        Ok(())
+    }
+    .and_then(|()| insert(state, extent));
+    if let Err(e) = recorded {
+        // Nothing may stay allocated for an extent the list lacks, nor an indirect block
+        // for a list that still fits the inode.
+        mount.alloc.free(disk_block, u64::from(len));
+        if need_indirect {
+            mount.alloc.free(state.indirect, 1);
+            state.indirect = 0;
+        }
+        return Err(e);
+    }
     inode.set_sectors(state.owned_blocks() * 8);
     Ok(extent)
 }
@@ -808,7 +838,7 @@ pub(crate) fn create(
             return Err(e);
         }
     };
-    inode.touch_mtime_ctime();
+    inode.touch_all_times();
     // From here a failure drops the only link, and eviction frees blocks and inode.
     let setup = (|| -> Result {
         if is_dir {
