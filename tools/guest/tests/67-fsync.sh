@@ -1,24 +1,16 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
-# What fsync promises (issue 19, scenarios 4 and 5), on bouncefs on the plain disk behind a
-# device-mapper device whose table the test swaps (linear while healthy, dm-flakey to fail
-# or drop writes):
-# - A writeback error reaches every descriptor (errseq): 64 KiB written through one
-#   descriptor, the device fails writes (flakey error_writes), fsync of a second
-#   descriptor gets EIO, and once the device works again so does the writer's own, once
-#   (bouncefs-write-check writeback-error-every-fd).
-# - fsync of a new file keeps its name when its directory had to grow: 30 files make a
-#   directory take a third block, then a new file is written and fsynced; the device then
-#   drops every write (flakey drop_writes, a power cut as far as the disk is concerned),
-#   the file system is unmounted and the device healed: after a mount the file is there
-#   with its data, and fsck -p repairs what the cut left (the dirty state) so that fsck -n
-#   is clean.
-# - An asynchronous O_DSYNC O_DIRECT overwrite of blocks whose extent is not on disk yet
-#   (allocated by a buffered write, written back with sync_file_range, the inode not
-#   written): fio with libaio; then the power cut as above. The file must keep the
-#   overwrite's 64 KiB. On the NVMe PI disk: iomap completes such a write with FUA and no
-#   sync unless the mapping says IOMAP_F_DIRTY, and only a device with a write cache and
-#   FUA (QEMU's NVMe; not virtio-blk) takes that path.
+# What fsync promises (issue 19, scenarios 4, 5 and 6), on bouncefs behind a dm device
+# whose table the test swaps: linear while healthy, dm-flakey to fail or drop writes.
+# - writeback-error-every-fd (bouncefs-write-check): 64 KiB written through one descriptor,
+#   writes fail, fsync of a second descriptor gets EIO; healed, the writer's own gets EIO
+#   too, once (errseq).
+# - 30 files make a directory grow to three blocks, a new file is written and fsynced,
+#   then a power cut (drop_writes, umount, heal, mount): the file keeps name and data, and
+#   fsck -p leaves a file system fsck -n finds clean.
+# - On the NVMe PI disk (FUA and a write cache; virtio-blk has no FUA): blocks of a
+#   buffered write written back with sync_file_range, inode not written, overwritten by an
+#   async O_DSYNC O_DIRECT write (fio, libaio); after a power cut the file holds it.
 # timeout: 300
 # cost: 95
 . /build/vm/guest/lib.sh
