@@ -294,9 +294,14 @@ pub trait Operations {
     /// # Context
     ///
     /// Called with a folio of `inode` locked and the mapping's invalidate lock held
-    /// exclusively: it must not lock folios of the inode or wait for its page cache. It
-    /// cannot fail (iomap's `iomap_punch_t` returns nothing): when the blocks cannot be
-    /// freed, they must be made to read as zeroes some other way.
+    /// exclusively: it must not lock folios of the inode, wait for its page cache or take
+    /// the invalidate lock. It cannot fail (iomap's `iomap_punch_t` returns nothing): when
+    /// the blocks cannot be freed, they must be made to read as zeroes some other way.
+    ///
+    /// iomap calls it for every range without *dirty* folios, clean ones included, which
+    /// may hold data written back already or be under writeback: it must free only blocks
+    /// that nothing but the write could have reached (XFS: delalloc extents only; bouncefs:
+    /// blocks still marked fresh, which a page fault unmarks).
     fn punch(_inode: &Inode<Self::FileSystem>, _offset: i64, _length: i64) {
         build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
@@ -315,7 +320,8 @@ pub trait Operations {
 ///
 /// `invalidate` must be `inode`'s invalidate lock, held exclusively (iomap asserts it and
 /// page faults would otherwise dirty folios while blocks go): `EINVAL` otherwise. The
-/// caller holds the inode lock as for the write.
+/// caller holds the inode lock as for the write, and no folio lock of the inode (the walk
+/// locks folios: a deadlock, not UB, as with any lock taken twice).
 pub fn release_unfilled<M: Operations + ?Sized>(
     invalidate: &InvalidateGuard<'_, M::FileSystem>,
     pos: i64,
@@ -330,7 +336,10 @@ pub fn release_unfilled<M: Operations + ?Sized>(
         return Err(EINVAL);
     }
     let inode = invalidate.inode();
-    let block = i64::from(inode.super_block().block_size());
+    // SAFETY: The inode is valid; `i_blkbits` is set before the inode is in use and fixed.
+    let bits = unsafe { (*inode.as_raw()).i_blkbits };
+    // `i_blocksize()`; a shift past `i64` gives 0, which `unfilled_range` refuses.
+    let block = 1i64.checked_shl(u32::from(bits)).unwrap_or(0);
     let Some((start, end)) = unfilled_range(pos, length, written, block, map)? else {
         return Ok(());
     };

@@ -85,6 +85,14 @@ use_bouncefs_on_dm() {
 	trap 'dm_cleanup $?' EXIT
 }
 
+# dm_remove NAME: removes the device-mapper device NAME. udev probes a device after each
+# change (blkid opens it), so a removal right after an unmount or fsck can find it busy:
+# wait for udev, and let dmsetup retry while it is (--retry).
+dm_remove() {
+	udevadm settle --timeout=30 2>/dev/null || true
+	dmsetup remove --retry "$1"
+}
+
 dm_cleanup() {
 	status=$1
 	set +e
@@ -95,7 +103,7 @@ dm_cleanup() {
 		echo "FAIL: cleanup: could not unmount $mnt" >&2
 		[ "$status" != 0 ] || status=1
 	fi
-	if [ -e "/dev/mapper/$dm_name" ] && ! dmsetup remove "$dm_name"; then
+	if [ -e "/dev/mapper/$dm_name" ] && ! dm_remove "$dm_name"; then
 		echo "FAIL: cleanup: dmsetup remove $dm_name failed" >&2
 		[ "$status" != 0 ] || status=1
 	fi

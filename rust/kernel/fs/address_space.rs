@@ -5,8 +5,9 @@
 //! A file system whose mapping is an [`iomap::Operations`] gets its whole buffered I/O from
 //! [`Ops::new`]: reads and readahead, dirtying, writeback (one ioend per contiguous mapped
 //! range, submitted by iomap), invalidation, migration and `FIBMAP`. Writeback maps with
-//! [`iomap::IterFlags::WRITE`]; the file system must return [`iomap::Type::Mapped`] for dirty
-//! ranges (blocks are allocated when the page is dirtied, not at writeback).
+//! [`iomap::IterFlags::WRITE`] and [`iomap::IterFlags::OVERWRITE_ONLY`]: the file system must
+//! return [`iomap::Type::Mapped`] for dirty ranges (blocks are allocated when the page is
+//! dirtied, not at writeback), and can tell writeback's calls from a write's by that flag.
 //!
 //! C header: [`include/linux/iomap.h`](srctree/include/linux/iomap.h)
 
@@ -128,17 +129,19 @@ impl<M: iomap::Operations + ?Sized> Tables<M> {
         let inode = unsafe { Inode::<M::FileSystem>::from_raw(wpc_ref.inode) };
         let result = (|| -> Result {
             let pos = i64::try_from(pos).map_err(|_| EIO)?;
-            let map = &wpc_ref.iomap;
-            if pos < map.offset || pos >= map.offset.saturating_add_unsigned(map.length) {
-                let length = i64::try_from(end_pos).map_err(|_| EIO)? - pos;
-                let map = M::begin(inode, pos, length, IterFlags::WRITE)?;
-                // Only allocated, written blocks can take dirty data; anything else, or a map
-                // that does not cover `pos` (iomap would write outside the extent), is refused.
-                if map.kind != Type::Mapped || !map.covers(pos) {
-                    return Err(EIO);
-                }
-                map.fill(&mut wpc_ref.iomap, inode.super_block().bdev());
+            // Mapped again for every range, never from the map cached in the context: blocks
+            // can be freed while a writeback pass runs (a hole punched, a short write's
+            // blocks given back) and given to another file, and a cached map would send
+            // a page dirtied after that to them. XFS checks a sequence number instead.
+            let length = i64::try_from(end_pos).map_err(|_| EIO)? - pos;
+            let flags = IterFlags::WRITE | IterFlags::OVERWRITE_ONLY;
+            let map = M::begin(inode, pos, length, flags)?;
+            // Only allocated, written blocks can take dirty data; anything else, or a map
+            // that does not cover `pos` (iomap would write outside the extent), is refused.
+            if map.kind != Type::Mapped || !map.covers(pos) {
+                return Err(EIO);
             }
+            map.fill(&mut wpc_ref.iomap, inode.super_block().bdev());
             Ok(())
         })();
         if let Err(e) = result {

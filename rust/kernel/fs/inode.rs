@@ -248,18 +248,6 @@ impl<T: FileSystem> Inode<T> {
         field.store(sectors, Relaxed);
     }
 
-    /// Returns whether the inode has changes `fdatasync` must write: `I_DIRTY_DATASYNC`, a
-    /// size, extent or other change beyond timestamps that is not on disk yet. Read
-    /// without `i_lock`, as `ext4_inode_datasync_dirty()` does: a direct write that maps
-    /// its blocks with it tells iomap whether a FUA write alone makes the data durable.
-    pub fn is_datasync_dirty(&self) -> bool {
-        let raw = self.as_raw();
-        // SAFETY: The field is a naturally aligned integer of a valid inode; C changes it
-        // under `i_lock` and reads it unlocked with `READ_ONCE()`, as this load does.
-        let state = unsafe { Atomic::from_ptr(&raw mut (*raw).i_state.__state) };
-        state.load(Relaxed) & bindings::inode_state_flags_enum_I_DIRTY_DATASYNC != 0
-    }
-
     /// Returns the generation number.
     pub fn generation(&self) -> u32 {
         // SAFETY: By the type invariant the inode is valid.

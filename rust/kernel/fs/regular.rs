@@ -67,7 +67,8 @@ impl<'a, T: FileSystem> SyncFile<'a, T> {
 
     /// Returns the directory that holds the file's name now (its dentry's parent, after
     /// any rename): what a sync of a new file must also make durable when the name is not
-    /// yet on disk. `None` if that directory has no inode any more.
+    /// yet on disk. `None` if the dentry has no parent (a disconnected one, as
+    /// `open_by_handle_at()` makes, is its own parent) or that has no inode any more.
     pub fn parent(&self) -> Option<InodeRef<T>> {
         // `f_path` shares a union with `__f_path`, the same `struct path` made writable for
         // the VFS's own use.
@@ -78,10 +79,10 @@ impl<'a, T: FileSystem> SyncFile<'a, T> {
         // SAFETY: As above.
         let parent = unsafe { bindings::dget_parent(dentry) };
         // SAFETY: `parent` is valid (above).
-        let inode = NonNull::new(unsafe { (*parent).d_inode });
+        let inode = NonNull::new(unsafe { (*parent).d_inode }).filter(|_| parent != dentry);
         if let Some(inode) = inode {
-            // A parent on `T`'s super block is a directory with an initialised inode of
-            // `T`, alive while the parent's reference is held.
+            // Another dentry's parent on `T`'s super block is a directory with an
+            // initialised inode of `T`, alive while the parent's reference is held.
             // SAFETY: `inode` is valid and in use (the parent holds it): `ihold()` may
             // take a reference for the `InodeRef` below.
             unsafe { bindings::ihold(inode.as_ptr()) };

@@ -10,7 +10,7 @@ use crate::{
 };
 use kernel::{
     bindings,
-    error::fs_code::EOPNOTSUPP,
+    error::fs_code::{EOPNOTSUPP, EUCLEAN},
     fs::{
         address_space,
         inode::{self as vfs_inode, Inode},
@@ -52,23 +52,28 @@ impl iomap::Operations for Mapping {
                 // Cached data must not sit next to stale blocks: zero, then convert. Direct
                 // writes convert at completion instead (`DioWrite::end_io`).
                 inode::convert_unwritten(inode, &mut state, e)?
+            } else if e.fresh && flags.contains(IterFlags::FAULT) {
+                // A store through a mapping races a buffered write's copy: its page will
+                // be dirty, and these blocks must not be given back at the write's end.
+                inode::clear_fresh(&mut state, first, first + 1)?;
+                state.find(first).ok_or(EUCLEAN)?
             } else {
                 e
             };
             let skip = first - u64::from(e.file_block);
-            let kind = if e.unwritten {
+            // Blocks a buffered write is still copying into hold stale data: reads see
+            // zeroes there, and find the written part in the page cache.
+            let kind = if e.unwritten || (e.fresh && !flags.contains(IterFlags::WRITE)) {
                 Type::Unwritten
             } else {
                 Type::Mapped
             };
             let (offset, len) = ((first * BS) as i64, (u64::from(e.len) - skip) * BS);
-            // An O_DSYNC direct overwrite is durable with a FUA write alone only if the
-            // extent and size that lead to it are on disk: otherwise iomap must sync.
-            let dirty = direct_write
-                && (inode.is_datasync_dirty()
-                    || offset.saturating_add_unsigned(len) > inode.size());
+            // Without a journal nothing says when an extent or size reached stable storage
+            // (`write_inode` does not flush), so a FUA write alone never makes an O_DSYNC
+            // direct write durable: iomap must sync.
             return Ok(Map::blocks(kind, offset, len, (e.disk_block + skip) * BS)
-                .with_flags(MapFlags::empty().with_if(dirty, MapFlags::DIRTY)));
+                .with_flags(MapFlags::empty().with_if(direct_write, MapFlags::DIRTY)));
         }
         let hole = state
             .next_start(first)
@@ -76,15 +81,23 @@ impl iomap::Operations for Mapping {
         if !flags.contains(IterFlags::WRITE) || flags.contains(IterFlags::ZERO) {
             return Ok(Map::hole((first * BS) as i64, hole * BS));
         }
+        // Writeback asks so (`address_space`): a dirty page always has its blocks.
+        if flags.contains(IterFlags::OVERWRITE_ONLY) {
+            return Err(EAGAIN);
+        }
         if flags.contains(IterFlags::NOWAIT) {
             return Err(EAGAIN);
         }
         // A direct write allocates unwritten blocks: until it completes (and for ever if it
         // fails) they read as zeroes, never as the stale data of a freed block.
+        // A buffered write marks its blocks fresh until it ends (`end`); a page fault
+        // dirties the whole folio it allocates for.
         let (new, kind) = if direct_write {
             (inode::NewBlocks::Unwritten, Type::Unwritten)
-        } else {
+        } else if flags.contains(IterFlags::FAULT) {
             (inode::NewBlocks::Stale, Type::Mapped)
+        } else {
+            (inode::NewBlocks::Fresh, Type::Mapped)
         };
         let e = inode::allocate(inode, &mut state, first, hole, new)?;
         drop(state);
@@ -119,40 +132,57 @@ impl iomap::Operations for Mapping {
             && !flags.contains(IterFlags::DIRECT)
             && !flags.contains(IterFlags::FAULT)
             && !flags.contains(IterFlags::ZERO);
-        if !buffered_write || !map.flags.contains(MapFlags::NEW) || written as i64 >= length {
+        if !buffered_write || !map.flags.contains(MapFlags::NEW) {
             return Ok(());
         }
-        let invalidate = inode.invalidate_lock();
-        iomap::release_unfilled::<Mapping>(&invalidate, pos, length, written, map)
+        if (written as i64) < length {
+            let invalidate = inode.invalidate_lock();
+            iomap::release_unfilled::<Mapping>(&invalidate, pos, length, written, map)?;
+        }
+        // What is left holds the write's data in the page cache (or a racing store's).
+        let first = map.offset as u64 / BS;
+        let mut state = inode.data().state.lock();
+        inode::clear_fresh(&mut state, first, first + map.length.div_ceil(BS))
     }
 
+    /// Frees the fresh blocks of the range: iomap calls this for every range without
+    /// dirty pages, and blocks a page fault mapped (no longer fresh) may hold a store that
+    /// was written back already, or be under writeback now.
     fn punch(inode: &Inode<BounceFs>, offset: i64, length: i64) {
         let (first, last) = (
             offset as u64 / BS,
             (offset as u64).saturating_add(length as u64).div_ceil(BS),
         );
         let mut state = inode.data().state.lock();
-        match inode::remove(inode, &mut state, first, last, Removal::Punch) {
-            Ok(freed) => {
-                drop(state);
-                inode.mark_dirty();
-                if let Ok(mount) = mount(inode.super_block()) {
-                    Counters::add(&mount.counters.unfilled_blocks_released, freed);
+        let mut freed = 0;
+        while let Some((lo, hi)) = inode::first_fresh_run(&state, first, last) {
+            match inode::remove(inode, &mut state, lo, hi, Removal::Punch) {
+                Ok(n) => freed += n,
+                // A split the full extent list cannot take (or no memory): the blocks
+                // stay, zeroed, so that they read as what the write left them, nothing.
+                Err(e) => {
+                    let zeroed = inode::zero_blocks(inode, &state, lo, hi)
+                        .and_then(|()| inode::clear_fresh(&mut state, lo, hi));
+                    pr_warn!(
+                        "{}: inode {}: could not free blocks {}..{} of a short write ({:?}); zeroing them: {:?}\n",
+                        inode.super_block().bdev().name(),
+                        inode.ino(),
+                        lo,
+                        hi,
+                        e,
+                        zeroed
+                    );
+                    if zeroed.is_err() {
+                        break;
+                    }
                 }
             }
-            // A split the full extent list cannot take (or no memory): the blocks stay,
-            // zeroed, so that they read as what the write left them, nothing.
-            Err(e) => {
-                let zeroed = inode::zero_blocks(inode, &state, first, last);
-                pr_warn!(
-                    "{}: inode {}: could not free blocks {}..{} of a short write ({:?}); zeroing them: {:?}\n",
-                    inode.super_block().bdev().name(),
-                    inode.ino(),
-                    first,
-                    last,
-                    e,
-                    zeroed
-                );
+        }
+        drop(state);
+        if freed > 0 {
+            inode.mark_dirty();
+            if let Ok(mount) = mount(inode.super_block()) {
+                Counters::add(&mount.counters.unfilled_blocks_released, freed);
             }
         }
     }

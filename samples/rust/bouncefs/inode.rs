@@ -28,6 +28,11 @@ pub(crate) struct Extent {
     pub(crate) unwritten: bool,
     /// Unwritten and zeroed on the device (preallocated): may be marked written as a whole.
     pub(crate) zeroed: bool,
+    /// In memory only: allocated by a buffered write whose copy has not finished. Reads
+    /// see zeroes (the blocks hold stale data), and what the copy never reaches is freed
+    /// again (`file::Mapping::end`); a page fault that maps it, or the end of the write,
+    /// clears it.
+    pub(crate) fresh: bool,
 }
 
 impl Extent {
@@ -35,7 +40,8 @@ impl Extent {
     /// both fit in one extent.
     fn continued_by(&self, next: &Extent) -> bool {
         self.end() == u64::from(next.file_block)
-            && (self.unwritten, self.zeroed) == (next.unwritten, next.zeroed)
+            && (self.unwritten, self.zeroed, self.fresh)
+                == (next.unwritten, next.zeroed, next.fresh)
             && self.disk_block + u64::from(self.len) == next.disk_block
             && self
                 .len
@@ -272,6 +278,7 @@ fn extent_from_disk(e: &format::Extent) -> Extent {
         disk_block: e.disk_block,
         unwritten: e.unwritten(),
         zeroed: e.zeroed(),
+        fresh: false,
     }
 }
 
@@ -555,8 +562,11 @@ pub(crate) fn insert_gap(
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum NewBlocks {
     /// Whatever was on the device: the caller fills every block before anyone can read it
-    /// (buffered writes through the page cache, directory and symlink blocks).
+    /// (directory and symlink blocks, and a page fault, which dirties the whole folio).
     Stale,
+    /// Whatever was on the device, for a buffered write that copies into them next:
+    /// recorded [`Extent::fresh`] until the write ends.
+    Fresh,
     /// Zeroed on the device now and recorded unwritten (preallocation): fiemap reports
     /// them unwritten, reads need no I/O, and [`mark_written`] may mark a whole extent of
     /// them written rather than split it when the extent list is full.
@@ -607,8 +617,9 @@ pub(crate) fn allocate(
         file_block,
         len,
         disk_block,
-        unwritten: new != NewBlocks::Stale,
+        unwritten: matches!(new, NewBlocks::Zeroed | NewBlocks::Unwritten),
         zeroed: new == NewBlocks::Zeroed,
+        fresh: new == NewBlocks::Fresh,
     };
     let bs = u64::from(disk::BLOCK_SIZE);
     let recorded = if new == NewBlocks::Zeroed {
@@ -699,6 +710,7 @@ fn written_split(
                         disk_block: e.disk_block + (from - start),
                         unwritten,
                         zeroed: unwritten && e.zeroed,
+                        fresh: false,
                     },
                 )?;
             }
@@ -717,6 +729,32 @@ fn push_merged(list: &mut KVec<Extent>, e: Extent) -> Result {
         }
     }
     list.push(e, GFP_KERNEL)?;
+    Ok(())
+}
+
+/// The first run of fresh blocks in file blocks `first..last`, as file blocks.
+pub(crate) fn first_fresh_run(state: &InodeState, first: u64, last: u64) -> Option<(u64, u64)> {
+    state
+        .extents
+        .iter()
+        .filter(|e| e.fresh)
+        .map(|e| (u64::from(e.file_block).max(first), e.end().min(last)))
+        .find(|(lo, hi)| lo < hi)
+}
+
+/// Clears [`Extent::fresh`] on the extents that overlap file blocks `first..last` and merges
+/// them with their neighbours, as they were kept apart only by that flag.
+pub(crate) fn clear_fresh(state: &mut InodeState, first: u64, last: u64) -> Result {
+    let overlaps = |e: &Extent| e.fresh && e.end() > first && u64::from(e.file_block) < last;
+    if !state.extents.iter().any(overlaps) {
+        return Ok(());
+    }
+    let mut rebuilt = KVec::with_capacity(state.extents.len(), GFP_KERNEL)?;
+    for e in state.extents.iter().copied() {
+        let fresh = e.fresh && !overlaps(&e);
+        push_merged(&mut rebuilt, Extent { fresh, ..e })?;
+    }
+    state.extents = rebuilt;
     Ok(())
 }
 

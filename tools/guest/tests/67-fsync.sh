@@ -71,7 +71,7 @@ cmp $mnt/d/new /tmp/fsync-data || fail "d/new does not hold the 64 KiB fsynced b
 umount $mnt || fail "umount"
 fsck_after_cut
 echo "writeback error: EIO on every descriptor; fsync of a new file in a grown directory: name and data survive a power cut (fsck -p exit $rc, then clean)"
-dmsetup remove $dm || fail "dmsetup remove"
+dm_remove $dm || fail "dmsetup remove $dm (busy after fsck?)"
 
 dev=$(need_disk BOUNCEFS_DEV_NVME_PI)
 sectors=$(blockdev --getsz "$dev")
