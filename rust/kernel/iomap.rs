@@ -346,18 +346,15 @@ pub fn release_unfilled<M: Operations + ?Sized>(
     // SAFETY: All-zero is a valid `struct iomap` (no mapping, NULL pointers).
     let mut raw: bindings::iomap = unsafe { core::mem::zeroed() };
     map.fill(&mut raw, inode.super_block().bdev());
-    // SAFETY: The inode is valid and its invalidate lock is held exclusively (checked
-    // above, by the guard's invariant); `raw` lives across the call; the punch callback
-    // is `M`'s trampoline for this inode's file system.
+    // The inode's invalidate lock is held exclusively (checked above, by the guard's
+    // invariant); `raw` lives across the call; the punch callback is `M`'s trampoline for
+    // this inode's file system.
+    let punch: bindings::iomap_punch_t = Some(Tables::<M>::punch);
+    let inode_raw = inode.as_raw();
+    let flags = IterFlags::WRITE.as_raw();
+    // SAFETY: A valid inode with its invalidate lock held exclusively (above).
     unsafe {
-        bindings::iomap_write_delalloc_release(
-            inode.as_raw(),
-            start,
-            end,
-            IterFlags::WRITE.as_raw(),
-            &mut raw,
-            Some(Tables::<M>::punch),
-        )
+        bindings::iomap_write_delalloc_release(inode_raw, start, end, flags, &mut raw, punch)
     };
     Ok(())
 }

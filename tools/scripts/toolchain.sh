@@ -15,6 +15,8 @@ need_root toolchain
 BUILD_PACKAGES="clang lld llvm rustc rust-src rustfmt rust-clippy cargo bindgen
 	libclang-dev libc6-dev make flex bison bc libelf-dev libssl-dev cpio kmod
 	perl python3 python3-venv xz-utils zstd ca-certificates git rsync file"
+# dmsetup (the dm-delay and dm-flakey tests) comes with xfsprogs: its libdevmapper1.02.1
+# depends on it.
 GUEST_PACKAGES="qemu-system-x86 udev util-linux e2fsprogs xfsprogs
 	fio procps iproute2 psmisc kmod busybox nvme-cli sg3-utils strace
 	diffutils findutils gawk linux-perf"

@@ -71,12 +71,11 @@ impl<'a, T: FileSystem> SyncFile<'a, T> {
     /// `open_by_handle_at()` makes, is its own parent) or that has no inode any more.
     pub fn parent(&self) -> Option<InodeRef<T>> {
         // `f_path` shares a union with `__f_path`, the same `struct path` made writable for
-        // the VFS's own use.
-        // SAFETY: By the type invariant the file is valid, and so is its dentry, which the
-        // open file pins; `dget_parent()` returns a reference to the parent, valid until
-        // the `dput()` below.
+        // the VFS's own use. The open file pins its dentry; `dget_parent()` returns a
+        // reference to the parent, valid until the `dput()` below.
+        // SAFETY: By the type invariant the file is valid.
         let dentry = unsafe { (*self.file).__bindgen_anon_1.f_path.dentry };
-        // SAFETY: As above.
+        // SAFETY: `dentry` is valid while the file is open (above).
         let parent = unsafe { bindings::dget_parent(dentry) };
         // SAFETY: `parent` is valid (above).
         let inode = NonNull::new(unsafe { (*parent).d_inode }).filter(|_| parent != dentry);
